@@ -1,0 +1,1 @@
+"""The three Hälsoval services. Each is self-contained; none imports another."""

@@ -1,0 +1,108 @@
+"""One exception hierarchy, rendered as RFC 9457 problem+json by one set of handlers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.ids import redact_identity_numbers
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("halsoval.errors")
+
+
+class HalsovalError(Exception):
+    status_code = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+
+
+class Unauthorized(HalsovalError):
+    status_code = 401
+    title = "Unauthorized"
+
+    def __init__(self, detail: str = "a valid bearer token is required") -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(HalsovalError):
+    status_code = 403
+    title = "Forbidden"
+
+
+class NotFound(HalsovalError):
+    status_code = 404
+    title = "Not found"
+
+
+class Conflict(HalsovalError):
+    status_code = 409
+    title = "Conflict"
+
+
+class Unprocessable(HalsovalError):
+    status_code = 422
+    title = "Unprocessable content"
+
+
+class PayloadTooLarge(HalsovalError):
+    status_code = 413
+    title = "Payload too large"
+
+
+class ServiceUnavailable(HalsovalError):
+    status_code = 503
+    title = "Service unavailable"
+
+
+def problem(status: int, title: str, detail: str, *, errors: list[dict[str, Any]] | None = None,
+            headers: dict[str, str] | None = None, instance: str | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HalsovalError)
+    async def _domain(_req: Request, exc: HalsovalError) -> JSONResponse:
+        return problem(exc.status_code, exc.title, exc.detail, errors=exc.errors, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field(tuple(e.get("loc", ()))),
+             "message": redact_identity_numbers(str(e.get("msg", "invalid")))}
+            for e in exc.errors()
+        ]
+        fields = ", ".join(sorted({e["field"] for e in errors}))
+        return problem(422, "Unprocessable content", f"invalid request: {fields}", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail) if exc.status_code != 404 else "Not found",
+                       str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
+        # Never leak stack traces or SQL; the log has the type only (messages may carry data).
+        log.error("unhandled error: %s", type(exc).__name__)
+        return problem(500, "Internal server error", "an unexpected error occurred; it has been logged")

@@ -1,0 +1,1 @@
+"""Pydantic models of every contract that crosses a service boundary."""

@@ -1,0 +1,65 @@
+"""Contracts of the listing service: care units and counts at a date.
+
+The payment and last-resort services read these over HTTP; they never see a person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.money import DecimalStr
+from shared.schemas.common import CareType, DesoCode, HsaId, MunicipalityCode, Ownership, Sex
+
+
+class UnitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    municipality_code: MunicipalityCode
+    ownership: Ownership
+    care_type: CareType
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    distance_to_hospital_km: DecimalStr = Field(ge=0)
+    active_from: dt.date
+    active_to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _period_order(self) -> UnitIn:
+        if self.active_to is not None and self.active_to < self.active_from:
+            raise ValueError("active_to is before active_from")
+        return self
+
+
+class Unit(UnitIn):
+    hsa_id: HsaId
+
+
+class AgeSexCount(BaseModel):
+    age: int
+    sex: Sex
+    count: int
+
+
+class DesoCount(BaseModel):
+    deso_code: DesoCode | None
+    count: int
+
+
+class UnitCount(BaseModel):
+    hsa_id: HsaId
+    listed: int
+    by_age_sex: list[AgeSexCount]
+    by_deso: list[DesoCount]
+
+
+class Counts(BaseModel):
+    """Who was listed where on `date`, aggregated: the contract the payment service reads."""
+
+    date: dt.date
+    care_type: CareType
+    as_known_at: dt.datetime | None = None
+    total: int
+    units: list[UnitCount]

@@ -1,0 +1,56 @@
+"""Contracts of the payment service that other services read (the last-resort service)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from shared.money import SEK, DecimalStr
+from shared.period import PeriodStr
+from shared.schemas.common import HsaId
+
+
+class Component(StrEnum):
+    capitation = "capitation"
+    cni = "cni"
+    sparsity = "sparsity"
+
+
+class RunStatus(StrEnum):
+    calculated = "calculated"
+    approved = "approved"
+
+
+class StatementLine(BaseModel):
+    component: Component
+    weight: DecimalStr
+    total_weight: DecimalStr
+    share: DecimalStr
+    pool_sek: SEK
+    amount_sek: SEK
+    delta_sek: SEK | None = None
+
+
+class Statement(BaseModel):
+    statement_id: str
+    run_id: str
+    period: PeriodStr
+    version: int
+    status: RunStatus
+    count_date: dt.date
+    as_known_at: dt.datetime
+    model_year: int
+    model_version: int
+    hsa_id: HsaId
+    listed: int
+    lines: list[StatementLine]
+    total_sek: SEK
+    delta_sek: SEK | None = None
+
+
+class StatementList(BaseModel):
+    period: PeriodStr
+    version: int | None
+    statements: list[Statement]
