@@ -41,10 +41,14 @@ def token(
 
 
 @app.command()
-def migrate() -> None:
-    """Bring every service's database to its newest migration."""
+def migrate(
+    service: Annotated[str | None, typer.Argument(help="listing, payment or lastresort; all if left out")] = None,
+) -> None:
+    """Bring a service's database (or every service's) to its newest migration."""
     settings = Settings()
-    for name in SERVICES:
+    if service is not None and service not in SERVICES:
+        raise typer.BadParameter(f"unknown service {service!r}; choose from {', '.join(SERVICES)}")
+    for name in [service] if service else SERVICES:
         mod = importlib.import_module(f"services.{name}.db.migrate")
         mod.migrate(settings.database_url(name))  # type: ignore[arg-type]
         typer.echo(f"{name}: migrated")
@@ -69,7 +73,7 @@ def run(
     """Migrate, start the three services, load the demo region when DEMO=1, and wait (Ctrl-C stops all)."""
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate()
+    migrate(None)
     procs: list[subprocess.Popen[bytes]] = []
 
     def stop(*_args: object) -> None:
