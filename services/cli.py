@@ -125,3 +125,7 @@ _register_service_commands()
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()
