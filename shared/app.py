@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import install_error_handlers, problem
+from shared.errors import PROBLEM_JSON, install_error_handlers
+from shared.logging import configure_structlog, install_log_redaction
 from shared.settings import Settings
 
 SECURITY_HEADERS = {
@@ -20,9 +24,14 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 # The interactive docs need their CDN assets; every API answer gets the strict policy.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+log = logging.getLogger("halsoval.app")
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -30,41 +39,124 @@ def _operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}"
 
 
+def _problem_message(status: int, title: str, detail: str) -> bytes:
+    return json.dumps({"type": "about:blank", "title": title, "status": status,
+                       "detail": detail}).encode()
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class ServiceMiddleware:
+    """Request ids, body limits (declared or chunked), security headers, and a last-resort 500.
+
+    Pure ASGI rather than BaseHTTPMiddleware, so it can count a streamed body as it is read
+    and answer 413 as soon as it passes the limit, whatever the app does with the error.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int,
+                 large_body_paths: tuple[str, ...]) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes
+        self.large_body_paths = large_body_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        request_id = headers.get("x-request-id", "")
+        if not _REQUEST_ID.match(request_id):
+            request_id = uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        path: str = scope["path"]
+        large = bool(self.large_body_paths) and path.startswith(self.large_body_paths)
+        limit = self.max_upload_bytes if large else self.max_body_bytes
+        extra = [(b"x-request-id", request_id.encode())]
+        extra += [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+        if not path.startswith(("/docs", "/redoc")):
+            extra.append((b"content-security-policy", API_CSP.encode()))
+        state = {"started": False, "too_large": False, "received": 0}
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                if state["too_large"]:
+                    return  # the 413 below replaces whatever the app answered
+                state["started"] = True
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (k, v) for k, v in extra if k not in present]
+            elif state["too_large"]:
+                return
+            await send(message)
+
+        async def send_problem(status: int, title: str, detail: str) -> None:
+            body = _problem_message(status, title, detail)
+            await send_with_headers({"type": "http.response.start", "status": status, "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode())]})
+            await send_with_headers({"type": "http.response.body", "body": body})
+
+        too_large = f"request body is larger than {limit} bytes"
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await send_problem(413, "Payload too large", too_large)
+            return
+
+        async def counting_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                state["received"] += len(message.get("body", b""))
+                if state["received"] > limit:
+                    state["too_large"] = True
+                    raise _BodyTooLarge()
+            return message
+
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            await self.app(scope, counting_receive, send_with_headers)
+        except Exception as exc:
+            if not state["too_large"]:
+                # Never leak a stack trace or SQL to the caller; the (redacted) log has it.
+                log.error("unhandled error in %s %s: %s", scope.get("method"), path,
+                          type(exc).__name__, exc_info=exc)
+            if state["started"]:
+                raise
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")
+        if state["too_large"]:
+            state["too_large"] = False
+            await send_problem(413, "Payload too large", too_large)
+        elif not state["started"]:
+            await send_problem(500, "Internal server error",
+                               "an unexpected error occurred; it has been logged")
+
+
 def create_service_app(*, title: str, settings: Settings, version: str = "0.1.0",
                        lifespan: Any = None, large_body_paths: tuple[str, ...] = ()) -> FastAPI:
+    """The common shell of every service; `large_body_paths` get MAX_UPLOAD_BYTES instead."""
+    install_log_redaction()
+    if not structlog.is_configured():
+        configure_structlog()
     app = FastAPI(title=title, version=version, lifespan=lifespan,
                   generate_unique_id_function=_operation_id)
     app.state.settings = settings
     install_error_handlers(app)
 
     if settings.cors_origins:
+        if "*" in settings.cors_origins:
+            raise ValueError("CORS_ORIGINS=* is refused: list the origins that may call the API")
+        # Bearer tokens only, no cookies: credentials stay off, and only our headers pass.
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                           allow_methods=["GET", "POST", "PUT"], allow_headers=["Authorization", "Content-Type"])
-
-    @app.middleware("http")
-    async def _request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
-        if len(request_id) > 64 or not request_id.replace("-", "").isalnum():
-            request_id = uuid.uuid4().hex
-        request.state.request_id = request_id
-        length = request.headers.get("content-length")
-        limit = settings.max_body_bytes
-        if not request.url.path.startswith(large_body_paths or ("\x00",)) and length and length.isdigit() \
-                and int(length) > limit:
-            response: Response = problem(413, "Payload too large",
-                                         f"request body is larger than {limit} bytes")
-        else:
-            structlog.contextvars.bind_contextvars(request_id=request_id)
-            try:
-                response = await call_next(request)
-            finally:
-                structlog.contextvars.clear_contextvars()
-        response.headers["X-Request-ID"] = request_id
-        for k, v in SECURITY_HEADERS.items():
-            response.headers.setdefault(k, v)
-        if not request.url.path.startswith(("/docs", "/redoc")):
-            response.headers.setdefault("Content-Security-Policy", API_CSP)
-        return response
+                           allow_methods=["GET", "POST", "PUT"], allow_credentials=False,
+                           allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                           expose_headers=["X-Request-ID", "Retry-After"], max_age=600)
+    # Added last, so outermost: every answer, CORS preflights and 413s too, gets the headers.
+    app.add_middleware(ServiceMiddleware, max_body_bytes=settings.max_body_bytes,
+                       max_upload_bytes=settings.max_upload_bytes,
+                       large_body_paths=large_body_paths)
 
     @app.get("/healthz", tags=["health"], include_in_schema=True)
     def healthz() -> dict[str, str]:

@@ -29,10 +29,11 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.auth import Principal
-from shared.ids import keyed_hash
+from shared.ids import InvalidIdentityNumber, keyed_hash, parse_identity_number
 
 GENESIS = "0" * 64
 
@@ -41,7 +42,7 @@ def audit_tables(metadata: MetaData) -> tuple[Table, Table]:
     """The audit log and its one-row head (the lock that serialises appends)."""
     log = Table(
         "audit_log", metadata,
-        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),  # noqa: E501
         Column("at", DateTime(timezone=True), nullable=False, index=True),
         Column("actor_sub", String(200), nullable=False, index=True),
         Column("actor_roles", String(200), nullable=False),
@@ -91,19 +92,29 @@ class AuditLog:
     head: Table
     hash_key: str
 
-    def record(self, session: Session, *, principal: Principal | None, action: str, entity_type: str,
-               entity_id: str | None = None, personnummer: str | None = None,
+    def _lock_head(self, session: Session) -> tuple[int, str]:
+        """Lock the head row (creating it on first use) so appends are strictly serial."""
+        query = (select(self.head.c.last_id, self.head.c.last_hash)
+                 .where(self.head.c.id == 1).with_for_update())
+        head = session.execute(query).first()
+        if head is None:
+            try:
+                # A savepoint, so a concurrent first append that wins the insert leaves our
+                # transaction usable: we then lock the row it created.
+                with session.begin_nested():
+                    session.execute(self.head.insert().values(id=1, last_id=0, last_hash=GENESIS))
+            except IntegrityError:
+                pass
+            head = session.execute(query).first()
+        assert head is not None
+        return int(head.last_id), str(head.last_hash)
+
+    def record(self, session: Session, *, principal: Principal | None, action: str,
+               entity_type: str, entity_id: str | None = None, personnummer: str | None = None,
                request_id: str | None = None, outcome: str = "ok",
                details: dict[str, Any] | None = None) -> None:
         """Append a row in the caller's transaction: the audit row commits with the change."""
-        head = session.execute(
-            select(self.head.c.last_id, self.head.c.last_hash).where(self.head.c.id == 1).with_for_update()
-        ).first()
-        if head is None:
-            session.execute(self.head.insert().values(id=1, last_id=0, last_hash=GENESIS))
-            last_id, prev = 0, GENESIS
-        else:
-            last_id, prev = int(head.last_id), str(head.last_hash)
+        last_id, prev = self._lock_head(session)
         row: dict[str, Any] = {
             "id": last_id + 1,
             "at": dt.datetime.now(dt.UTC),
@@ -112,7 +123,7 @@ class AuditLog:
             "action": action,
             "entity_type": entity_type,
             "entity_id": entity_id,
-            "person_hash": keyed_hash(personnummer, self.hash_key) if personnummer else None,
+            "person_hash": self.person_hash(personnummer) if personnummer else None,
             "request_id": request_id,
             "outcome": outcome,
             "details": json.dumps(details, sort_keys=True, default=str) if details else None,
@@ -123,13 +134,25 @@ class AuditLog:
                         .values(last_id=row["id"], last_hash=digest))
 
     def person_hash(self, personnummer: str) -> str:
-        return keyed_hash(personnummer, self.hash_key)
+        """The keyed hash of the canonical form, so 19121212-1212 and 191212121212 match."""
+        try:
+            canonical = parse_identity_number(personnummer).value
+        except InvalidIdentityNumber:
+            canonical = personnummer.strip()
+        return keyed_hash(canonical, self.hash_key)
 
-    def verify_chain(self, session: Session) -> list[str]:
+    def head_state(self, session: Session) -> tuple[int, str]:
+        """The newest row's id and hash: worth recording outside the database now and then,
+        since only an outside copy detects someone who truncates the log *and* rewrites the head."""
+        head = session.execute(select(self.head).where(self.head.c.id == 1)).mappings().first()
+        return (0, GENESIS) if head is None else (int(head["last_id"]), str(head["last_hash"]))
+
+    def verify_chain(self, session: Session, *, batch_size: int = 5000) -> list[str]:
         """Every break in the chain, as readable problems; an empty list means intact."""
         problems: list[str] = []
         prev, expected_id = GENESIS, 1
-        for row in session.execute(select(self.log).order_by(self.log.c.id)).mappings():
+        query = select(self.log).order_by(self.log.c.id).execution_options(yield_per=batch_size)
+        for row in session.execute(query).mappings():
             if row["id"] != expected_id:
                 problems.append(f"row {expected_id} is missing (next is {row['id']})")
             if row["prev_hash"] != prev:
@@ -138,6 +161,8 @@ class AuditLog:
                 problems.append(f"row {row['id']}: contents do not match its hash")
             prev, expected_id = row["row_hash"], int(row["id"]) + 1
         head = session.execute(select(self.head).where(self.head.c.id == 1)).mappings().first()
+        if head is None and expected_id > 1:
+            problems.append("the audit head row is missing")
         if head is not None and (head["last_id"] != expected_id - 1 or head["last_hash"] != prev):
             problems.append("the newest rows have been removed (head does not match the last row)")
         return problems

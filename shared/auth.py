@@ -2,25 +2,31 @@
 
 Development and tests sign HS256 tokens with AUTH_SECRET. A real identity provider is
 configured with AUTH_ISSUER, AUTH_AUDIENCE and AUTH_JWKS_URL (or AUTH_JWKS_FILE); its
-RS256/ES256 tokens are verified against the published keys, picked by `kid`.
+RS256/ES256 tokens are verified against the published keys, picked by `kid`. Once an
+identity provider is configured, HS256 tokens are never accepted: a leaked or default
+development secret must not open a production system.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import jwt
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.errors import Forbidden, Unauthorized
-from shared.settings import Settings, get_settings
+from shared.settings import DEFAULT_AUTH_SECRET, Settings, get_settings
 
 
 class Role(StrEnum):
@@ -32,6 +38,7 @@ class Role(StrEnum):
 
 
 ASYMMETRIC_ALGORITHMS = ["RS256", "ES256"]
+LEEWAY_S = 30
 
 
 @dataclass(frozen=True)
@@ -57,78 +64,158 @@ class Principal:
         return Role.provider in self.roles and hsa_id in self.hsa_ids
 
 
+def _str_list(value: Any) -> list[str]:
+    """A claim given as a JSON list or a space-separated string (both are common in IdPs)."""
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
 def _principal_from_claims(claims: dict[str, Any]) -> Principal:
-    raw_roles = claims.get("roles", [])
-    if isinstance(raw_roles, str):
-        raw_roles = raw_roles.split()
+    # Unknown roles are dropped, never mapped: a token only ever gets less than it asks for.
     known = {r.value for r in Role}
-    roles = frozenset(Role(r) for r in raw_roles if isinstance(r, str) and r in known)
-    hsa = claims.get("hsa_ids", [])
-    hsa_ids = frozenset(h for h in hsa if isinstance(h, str)) if isinstance(hsa, list) else frozenset()
+    roles = frozenset(Role(r) for r in _str_list(claims.get("roles", [])) if r in known)
+    hsa_ids = frozenset(h for h in _str_list(claims.get("hsa_ids", [])) if h)
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub:
         raise Unauthorized("token has no subject")
     return Principal(sub=sub, roles=roles, hsa_ids=hsa_ids)
 
 
+class JwksKeys:
+    """The identity provider's published keys, refetched when a token names a new `kid`.
+
+    Keys rotate: an unknown `kid` triggers one refetch, but not more often than every
+    `refresh_cooldown_s`, so random kids from an attacker cannot turn us into a flood of
+    requests against the identity provider. Keys are also refreshed after `max_age_s`.
+    """
+
+    def __init__(self, *, url: str | None = None, file: Path | None = None,
+                 refresh_cooldown_s: float = 10.0, max_age_s: float = 300.0,
+                 transport: httpx.BaseTransport | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if (url is None) == (file is None):
+            raise ValueError("give exactly one of a JWKS URL or a JWKS file")
+        self.url, self.file = url, file
+        self.refresh_cooldown_s, self.max_age_s = refresh_cooldown_s, max_age_s
+        self._transport = transport
+        self._clock = clock
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at: float | None = None
+        self._lock = threading.Lock()
+        self.fetches = 0
+
+    def _load(self) -> dict[str, Any]:
+        if self.file is not None:
+            return json.loads(self.file.read_text())  # type: ignore[no-any-return,unused-ignore]
+        assert self.url is not None
+        with httpx.Client(transport=self._transport, timeout=5.0) as client:
+            response = client.get(self.url, headers={"Accept": "application/json"})
+            response.raise_for_status()
+            return response.json()  # type: ignore[no-any-return,unused-ignore]
+
+    def _refresh(self) -> None:
+        self.fetches += 1
+        self._fetched_at = self._clock()
+        data = self._load()
+        keys: dict[str, jwt.PyJWK] = {}
+        for jwk in data.get("keys", []) if isinstance(data, dict) else []:
+            if not isinstance(jwk, dict) or jwk.get("use", "sig") != "sig" or not jwk.get("kid"):
+                continue
+            try:
+                key = jwt.PyJWK(jwk)
+            except (jwt.PyJWKError, jwt.InvalidKeyError):
+                continue
+            if key.algorithm_name in ASYMMETRIC_ALGORITHMS:
+                keys[str(jwk["kid"])] = key
+        self._keys = keys
+
+    def key_for(self, kid: str) -> jwt.PyJWK:
+        """The signing key named `kid`; raises InvalidTokenError when it is not published."""
+        with self._lock:
+            now = self._clock()
+            stale = self._fetched_at is None or now - self._fetched_at > self.max_age_s
+            age = None if self._fetched_at is None else now - self._fetched_at
+            may_refetch = age is None or age >= self.refresh_cooldown_s
+            if stale or (kid not in self._keys and may_refetch):
+                try:
+                    self._refresh()
+                except (httpx.HTTPError, OSError, ValueError) as exc:
+                    if not self._keys:
+                        raise jwt.InvalidTokenError("the identity provider's keys are unavailable"
+                                                    ) from exc
+            key = self._keys.get(kid)
+        if key is None:
+            raise jwt.InvalidTokenError("unknown signing key")
+        return key
+
+
 class TokenVerifier:
     """Verifies tokens with the development secret or the identity provider's JWKS."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, jwks: JwksKeys | None = None) -> None:
         self.settings = settings
-        self._jwk_client: jwt.PyJWKClient | None = None
-        self._jwk_set: jwt.PyJWKSet | None = None
-        if settings.auth_jwks_url:
-            self._jwk_client = jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True, lifespan=300)
-        elif settings.auth_jwks_file:
-            self._jwk_set = jwt.PyJWKSet.from_dict(json.loads(settings.auth_jwks_file.read_text()))
+        self.jwks = jwks
+        if self.jwks is None and settings.auth_jwks_url:
+            self.jwks = JwksKeys(url=settings.auth_jwks_url)
+        elif self.jwks is None and settings.auth_jwks_file:
+            self.jwks = JwksKeys(file=settings.auth_jwks_file)
 
     @property
     def uses_identity_provider(self) -> bool:
-        return self._jwk_client is not None or self._jwk_set is not None
+        return self.jwks is not None
 
-    def _signing_key(self, token: str) -> Any:
+    def _decode(self, token: str) -> dict[str, Any]:
+        s = self.settings
         header = jwt.get_unverified_header(token)
-        kid = header.get("kid")
-        if self._jwk_client is not None:
-            return self._jwk_client.get_signing_key_from_jwt(token).key
-        assert self._jwk_set is not None
-        for key in self._jwk_set.keys:
-            if key.key_id == kid:
-                return key.key
-        raise jwt.InvalidTokenError("unknown signing key")
+        alg = header.get("alg")
+        require = ["exp", "sub"]
+        require += (["iss"] if s.auth_issuer else []) + (["aud"] if s.auth_audience else [])
+        options: Any = {"require": require}
+        common: dict[str, Any] = {"audience": s.auth_audience, "issuer": s.auth_issuer,
+                                  "options": options, "leeway": LEEWAY_S}
+        if self.jwks is not None:
+            # The algorithm comes from our allow-list and the published key, never from the
+            # token alone: `none` and HS256-signed-with-the-public-key are refused here.
+            if alg not in ASYMMETRIC_ALGORITHMS:
+                raise jwt.InvalidAlgorithmError("only RS256/ES256 tokens from the identity provider"
+                                                )
+            kid = header.get("kid")
+            if not isinstance(kid, str) or not kid:
+                raise jwt.InvalidTokenError("token names no signing key")
+            key = self.jwks.key_for(kid)
+            return jwt.decode(token, key, algorithms=[key.algorithm_name], **common)
+        if s.env == "production" and s.auth_secret == DEFAULT_AUTH_SECRET:
+            raise jwt.InvalidTokenError("the development secret is refused in production")
+        if alg != "HS256":
+            raise jwt.InvalidAlgorithmError("only HS256 development tokens are configured")
+        return jwt.decode(token, s.auth_secret, algorithms=["HS256"], **common)
 
     def verify(self, token: str) -> Principal:
-        s = self.settings
-        options = {"require": ["exp", "sub"]}
         try:
-            if self.uses_identity_provider:
-                claims = jwt.decode(
-                    token, self._signing_key(token), algorithms=ASYMMETRIC_ALGORITHMS,
-                    audience=s.auth_audience, issuer=s.auth_issuer, options=options, leeway=30)
-            else:
-                claims = jwt.decode(
-                    token, s.auth_secret, algorithms=["HS256"], options=options,
-                    audience=s.auth_audience, issuer=s.auth_issuer, leeway=30)
+            claims = self._decode(token)
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("token has expired") from exc
         except jwt.ImmatureSignatureError as exc:
             raise Unauthorized("token is not yet valid") from exc
-        except (jwt.InvalidTokenError, jwt.PyJWKClientError, ValueError) as exc:
+        except (jwt.InvalidTokenError, jwt.PyJWKError, ValueError) as exc:
             raise Unauthorized("token is not valid") from exc
         return _principal_from_claims(claims)
 
 
 def mint_token(settings: Settings, *, sub: str, roles: Iterable[str | Role],
                hsa_ids: Iterable[str] = (), ttl: dt.timedelta = dt.timedelta(hours=8)) -> str:
-    """An HS256 token signed with AUTH_SECRET: for `halsoval token`, tests and service calls in dev."""
+    """An HS256 token signed with AUTH_SECRET: `halsoval token`, tests and dev service calls."""
     now = int(time.time())
     claims: dict[str, Any] = {
         "sub": sub, "roles": [str(r) for r in roles], "iat": now, "nbf": now,
         "exp": now + int(ttl.total_seconds()),
     }
-    if hsa_ids:
-        claims["hsa_ids"] = list(hsa_ids)
+    hsa = list(hsa_ids)
+    if hsa:
+        claims["hsa_ids"] = hsa
     if settings.auth_issuer:
         claims["iss"] = settings.auth_issuer
     if settings.auth_audience:
@@ -144,7 +231,7 @@ def get_verifier(request: Request) -> TokenVerifier:
     if verifier is None:
         verifier = TokenVerifier(getattr(request.app.state, "settings", None) or get_settings())
         request.app.state.verifier = verifier
-    return verifier  # type: ignore[no-any-return]
+    return verifier  # type: ignore[no-any-return,unused-ignore]
 
 
 def current_principal(
@@ -171,3 +258,37 @@ def require_roles(*allowed: Role) -> Callable[..., Principal]:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+@dataclass(frozen=True)
+class RouteRoles:
+    """One route and the roles its require_roles dependencies let through (None: no check)."""
+
+    method: str
+    path: str
+    roles: frozenset[Role] | None
+
+
+def _allowed_roles(dependant: Any) -> frozenset[Role] | None:
+    """Intersection of every require_roles found in the dependency tree (all must pass)."""
+    found: frozenset[Role] | None = None
+    stack = list(dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        allowed = getattr(dep.call, "allowed_roles", None)
+        if allowed is not None:
+            found = frozenset(allowed) if found is None else found & frozenset(allowed)
+        stack.extend(dep.dependencies)
+    return found
+
+
+def route_roles(app: FastAPI) -> list[RouteRoles]:
+    """Every API route of the app with its enforced roles, for the roles-table test and docs."""
+    rows: list[RouteRoles] = []
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        roles = _allowed_roles(route.dependant)
+        for method in sorted(set(route.methods or ()) - {"HEAD", "OPTIONS"}):
+            rows.append(RouteRoles(method=method, path=route.path, roles=roles))
+    return sorted(rows, key=lambda r: (r.path, r.method))

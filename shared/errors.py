@@ -68,7 +68,8 @@ class ServiceUnavailable(HalsovalError):
 
 def problem(status: int, title: str, detail: str, *, errors: list[dict[str, Any]] | None = None,
             headers: dict[str, str] | None = None, instance: str | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status,
+                            "detail": detail}
     if instance:
         body["instance"] = instance
     if errors is not None:
@@ -84,7 +85,8 @@ def _field(loc: tuple[Any, ...]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HalsovalError)
     async def _domain(_req: Request, exc: HalsovalError) -> JSONResponse:
-        return problem(exc.status_code, exc.title, exc.detail, errors=exc.errors, headers=exc.headers)
+        return problem(exc.status_code, exc.title, exc.detail, errors=exc.errors,
+                       headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
@@ -98,11 +100,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail) if exc.status_code != 404 else "Not found",
-                       str(exc.detail), headers=getattr(exc, "headers", None))
+        # HTTPException details are framework texts or our own; redact in case a router
+        # put request data into one.
+        detail = redact_identity_numbers(str(exc.detail))
+        return problem(exc.status_code, detail if exc.status_code != 404 else "Not found",
+                       detail, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
-        # Never leak stack traces or SQL; the log has the type only (messages may carry data).
-        log.error("unhandled error: %s", type(exc).__name__)
-        return problem(500, "Internal server error", "an unexpected error occurred; it has been logged")
+        # Never leak stack traces or SQL to the caller. shared.app's middleware normally
+        # answers first; this is the fallback when an app is assembled without it.
+        log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
+        return problem(500, "Internal server error",
+                       "an unexpected error occurred; it has been logged")

@@ -40,21 +40,42 @@ class Settings(BaseSettings):
     auth_audience: str | None = None
     auth_jwks_url: str | None = None
     auth_jwks_file: Path | None = None
+    # How a service gets its own token for calls to its peers when an identity provider is
+    # used: a file the platform keeps fresh (e.g. a Kubernetes projected token), or OAuth2
+    # client credentials. Without either, development mints HS256 tokens from AUTH_SECRET.
+    service_token_file: Path | None = None
+    auth_token_url: str | None = None
+    auth_client_id: str | None = None
+    auth_client_secret: str | None = None
+    auth_token_scope: str | None = None
     # Key for the keyed hash of identity numbers in audit rows.
     audit_hash_key: str | None = None
 
     log_level: str = "INFO"
     max_body_bytes: int = 10 * 1024 * 1024
+    # Streaming/large-upload paths (create_service_app(large_body_paths=...)) get this cap instead.
+    max_upload_bytes: int = 2 * 1024 * 1024 * 1024
     cors_origins: list[str] = []
+    # Per-token limits on provider-facing endpoints (shared.ratelimit), per replica.
+    provider_rate_per_s: float = 50.0
+    provider_burst: int = 200
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:
         if self.env == "production":
-            if self.auth_secret == DEFAULT_AUTH_SECRET and not self.auth_jwks_url and not self.auth_jwks_file:
-                raise ValueError("ENV=production refuses the default AUTH_SECRET: configure the identity provider")
+            idp = bool(self.auth_jwks_url or self.auth_jwks_file)
+            if self.auth_secret == DEFAULT_AUTH_SECRET and not idp:
+                raise ValueError("ENV=production refuses the default AUTH_SECRET: "
+                                 "configure the identity provider")
+            if idp and not (self.auth_issuer and self.auth_audience):
+                raise ValueError("ENV=production with an identity provider needs "
+                                 "AUTH_ISSUER and AUTH_AUDIENCE")
+            if "*" in self.cors_origins:
+                raise ValueError("ENV=production refuses CORS_ORIGINS=*: list the allowed origins")
             for name in ("listing", "payment", "lastresort"):
-                if self.database_url(name).startswith("sqlite"):  # type: ignore[arg-type]
-                    raise ValueError(f"ENV=production refuses SQLite: set {name.upper()}_DATABASE_URL to PostgreSQL")
+                if self.database_url(name).startswith("sqlite"):  # type: ignore[arg-type,unused-ignore]
+                    raise ValueError(f"ENV=production refuses SQLite: "
+                                     f"set {name.upper()}_DATABASE_URL to PostgreSQL")
         return self
 
     def database_url(self, service: ServiceName) -> str:
