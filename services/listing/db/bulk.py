@@ -1,0 +1,56 @@
+"""Bulk loading into temporary staging tables: COPY on PostgreSQL, executemany on SQLite.
+
+Everything after the load is set-based SQL shared by both databases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Table, text
+from sqlalchemy.orm import Session
+
+CHUNK_ROWS = 50_000
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def create_temp(session: Session, table: Table) -> None:
+    """A fresh temporary table on this connection (a pooled connection may still hold one)."""
+    session.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
+    table.create(session.connection())
+
+
+def drop_temp(session: Session, table: Table) -> None:
+    session.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def load_rows(session: Session, table: Table, columns: Sequence[str],
+              rows: Iterable[Sequence[Any]]) -> None:
+    """Append rows (tuples in `columns` order) to a staging table in the caller's transaction."""
+    raw = session.connection().connection.driver_connection
+    cols = ", ".join(columns)
+    if is_postgres(session):
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    cur = raw.cursor()  # type: ignore[union-attr]
+    try:
+        cur.executemany(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})",
+                        ([_sqlite_value(v) for v in row] for row in rows))
+    finally:
+        cur.close()

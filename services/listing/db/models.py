@@ -1,0 +1,102 @@
+"""Tables of the listing service, with its own MetaData.
+
+Persons and listings are bitemporal: a row is never updated in place except to set
+`superseded_at` when a newer row replaces it, so any past state can be re-read "as known at".
+Surrogate integer ids keep the count joins narrow; birth dates are INTEGER yyyymmdd so the age
+on a date is one integer division on every database.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    text,
+)
+
+from shared.audit import audit_tables
+from shared.db import make_metadata
+
+metadata = make_metadata()
+audit_log, audit_head = audit_tables(metadata)
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+unit = Table(
+    "unit", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("hsa_id", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("municipality_code", String(4), nullable=False),
+    Column("ownership", String(10), nullable=False),
+    Column("care_type", String(10), nullable=False),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    # Exact decimal kept as its text: no float, no SQLite Decimal caveats.
+    Column("distance_to_hospital_km", String(32), nullable=False),
+    Column("active_from", Date, nullable=False),
+    Column("active_to", Date, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+person = Table(
+    "person", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("personnummer", String(12), nullable=False, unique=True),
+    Column("birth_ymd", Integer, nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("is_coordination", Boolean, nullable=False),
+)
+
+CURRENT = text("superseded_at IS NULL")
+
+person_version = Table(
+    "person_version", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("person_id", Integer, ForeignKey("person.id"), nullable=False),
+    # Copied from person so the count reads one table per side of the join.
+    Column("birth_ymd", Integer, nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("municipality_code", String(4), nullable=False),
+    Column("deso_code", String(9), nullable=True),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    Column("protected_identity", Boolean, nullable=False),
+    Column("deceased_on", Date, nullable=True),
+    Column("moved_out_on", Date, nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("superseded_at", DateTime(timezone=True), nullable=True),
+    Index("ux_person_version_current", "person_id", unique=True,
+          sqlite_where=CURRENT, postgresql_where=CURRENT),
+    Index("ix_person_version_person_recorded", "person_id", "recorded_at"),
+)
+
+OPEN_CURRENT = text("valid_to IS NULL AND superseded_at IS NULL")
+
+listing = Table(
+    "listing", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("person_id", Integer, ForeignKey("person.id"), nullable=False),
+    Column("unit_id", Integer, ForeignKey("unit.id"), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date, nullable=True),
+    Column("reason", String(20), nullable=False),
+    Column("special_reason", Boolean, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("superseded_at", DateTime(timezone=True), nullable=True),
+    # At most one open listing per person among current rows, on every database.
+    Index("ux_listing_open_current", "person_id", unique=True,
+          sqlite_where=OPEN_CURRENT, postgresql_where=OPEN_CURRENT),
+    Index("ix_listing_person_from", "person_id", "valid_from"),
+    Index("ix_listing_unit_current", "unit_id", "valid_from",
+          sqlite_where=CURRENT, postgresql_where=CURRENT),
+)

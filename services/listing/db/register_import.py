@@ -1,0 +1,153 @@
+"""Population-register import: streamed validation, bulk staging, set-based bitemporal merge.
+
+All or nothing: the caller's transaction holds every step, and any bad row raises a 422
+before anything reaches the real tables. Memory stays flat: rows travel in chunks.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    text,
+)
+from sqlalchemy.orm import Session
+
+from services.listing.db.bulk import CHUNK_ROWS, create_temp, drop_temp, is_postgres, load_rows
+from services.listing.db.errors import RowErrors
+from services.listing.domain.register import REGISTER_HEADER, header_errors, parse_register_row
+
+_tmp_meta = MetaData()
+staging = Table(
+    "tmp_register", _tmp_meta,
+    Column("row_no", Integer), Column("personnummer", String(12)), Column("birth_ymd", Integer),
+    Column("sex", String(1)), Column("is_coordination", Boolean),
+    Column("municipality_code", String(4)), Column("deso_code", String(9)),
+    Column("lat", Float), Column("lon", Float), Column("protected_identity", Boolean),
+    Column("deceased_on", Date), Column("moved_out_on", Date),
+    prefixes=["TEMPORARY"],
+)
+STAGED = [c.name for c in staging.columns]
+VERSION_FIELDS = ("municipality_code", "deso_code", "lat", "lon", "protected_identity",
+                  "deceased_on", "moved_out_on")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+Progress = Callable[[int], None]
+
+
+def _stage(session: Session, lines: Iterable[str], progress: Progress | None) -> RowErrors:
+    """Validate every row; stage the good ones while no error has been seen."""
+    errors = RowErrors("register import")
+    reader = csv.reader(lines)
+    header = next(reader, None)
+    if header is None:
+        errors.add(0, "header", "the file is empty")
+        return errors
+    header = [h.strip() for h in header]
+    for name, message in header_errors(header):
+        errors.add(0, name, message)
+    if errors:
+        return errors
+    order = [header.index(c) for c in REGISTER_HEADER]
+    buffer: list[tuple[Any, ...]] = []
+    row_no = 0
+    for values in reader:
+        if not values:
+            continue
+        row_no += 1
+        parsed, problems = parse_register_row([values[i] for i in order]
+                                              if len(values) == len(order) else values)
+        for name, message in problems:
+            errors.add(row_no, name, message)
+        if parsed is None or errors:
+            continue
+        buffer.append((row_no, parsed.personnummer, parsed.birth_ymd, parsed.sex,
+                       parsed.is_coordination, parsed.municipality_code, parsed.deso_code,
+                       parsed.lat, parsed.lon, parsed.protected_identity, parsed.deceased_on,
+                       parsed.moved_out_on))
+        if len(buffer) >= CHUNK_ROWS:
+            load_rows(session, staging, STAGED, buffer)
+            buffer.clear()
+            if progress:
+                progress(row_no)
+    if buffer and not errors:
+        load_rows(session, staging, STAGED, buffer)
+    if progress:
+        progress(row_no)
+    return errors
+
+
+def _duplicates(session: Session, errors: RowErrors) -> None:
+    rows = session.execute(text(
+        "SELECT row_no, first_row FROM (SELECT row_no, "
+        "min(row_no) OVER (PARTITION BY personnummer) AS first_row FROM tmp_register) d "
+        "WHERE row_no > first_row ORDER BY row_no"))
+    for row_no, first in rows:
+        errors.add(int(row_no), "personnummer", f"the same person is already in row {first}")
+
+
+def _merge(session: Session, now: dt.datetime) -> ImportResult:
+    same = "IS NOT DISTINCT FROM" if is_postgres(session) else "IS"
+    unchanged = " AND ".join(f"v.{f} {same} s.{f}" for f in VERSION_FIELDS)
+    session.execute(text(
+        "INSERT INTO person (personnummer, birth_ymd, sex, is_coordination) "
+        "SELECT s.personnummer, s.birth_ymd, s.sex, s.is_coordination FROM tmp_register s "
+        "WHERE NOT EXISTS (SELECT 1 FROM person p WHERE p.personnummer = s.personnummer) "
+        "ORDER BY s.row_no"))
+    session.execute(text("DROP TABLE IF EXISTS tmp_register_resolved"))
+    session.execute(text(
+        "CREATE TEMPORARY TABLE tmp_register_resolved AS "
+        "SELECT p.id AS person_id, s.birth_ymd, s.sex, "
+        + ", ".join(f"s.{f}" for f in VERSION_FIELDS)
+        + f", CASE WHEN v.id IS NULL THEN 1 WHEN {unchanged} THEN 3 ELSE 2 END AS status "
+        "FROM tmp_register s JOIN person p ON p.personnummer = s.personnummer "
+        "LEFT JOIN person_version v ON v.person_id = p.id AND v.superseded_at IS NULL"))
+    counts: dict[int, int] = dict(session.execute(text(
+        "SELECT status, count(*) FROM tmp_register_resolved GROUP BY status")).all())
+    stamp = bindparam("now", value=now, type_=DateTime(timezone=True))
+    session.execute(text(
+        "UPDATE person_version SET superseded_at = :now WHERE superseded_at IS NULL AND person_id "
+        "IN (SELECT person_id FROM tmp_register_resolved WHERE status = 2)").bindparams(stamp))
+    fields = ", ".join(VERSION_FIELDS)
+    session.execute(text(
+        f"INSERT INTO person_version (person_id, birth_ymd, sex, {fields}, recorded_at) "
+        f"SELECT person_id, birth_ymd, sex, {fields}, :now FROM tmp_register_resolved "
+        "WHERE status IN (1, 2)").bindparams(stamp))
+    drop_temp(session, Table("tmp_register_resolved", MetaData()))
+    return ImportResult(inserted=int(counts.get(1, 0)), updated=int(counts.get(2, 0)),
+                        unchanged=int(counts.get(3, 0)))
+
+
+def import_register(session: Session, lines: Iterable[str], *, now: dt.datetime,
+                    progress: Progress | None = None) -> ImportResult:
+    """Import a register CSV inside the caller's transaction; 422 listing every bad row."""
+    create_temp(session, staging)
+    errors = _stage(session, lines, progress)
+    if not errors:
+        _duplicates(session, errors)
+    # On refusal the caller rolls back, which also removes the temporary tables.
+    errors.raise_if_any()
+    result = _merge(session, now)
+    drop_temp(session, staging)
+    return result

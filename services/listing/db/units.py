@@ -1,0 +1,63 @@
+"""Care units: create or update, read, and the set active on a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.listing.db.clock import utcnow
+from services.listing.db.models import unit
+from shared.schemas.listing import Unit, UnitIn
+
+
+def _to_unit(row: Any) -> Unit:
+    return Unit(
+        hsa_id=row.hsa_id, name=row.name, municipality_code=row.municipality_code,
+        ownership=row.ownership, care_type=row.care_type, lat=row.lat, lon=row.lon,
+        distance_to_hospital_km=Decimal(row.distance_to_hospital_km),
+        active_from=row.active_from, active_to=row.active_to,
+    )
+
+
+def upsert_unit(session: Session, hsa_id: str, data: UnitIn) -> tuple[Unit, bool]:
+    """Create or update; returns the unit and whether it was created."""
+    values = {
+        "name": data.name, "municipality_code": data.municipality_code,
+        "ownership": data.ownership.value, "care_type": data.care_type.value,
+        "lat": data.lat, "lon": data.lon,
+        "distance_to_hospital_km": str(data.distance_to_hospital_km),
+        "active_from": data.active_from, "active_to": data.active_to, "updated_at": utcnow(),
+    }
+    existing = session.execute(
+        select(unit.c.id).where(unit.c.hsa_id == hsa_id).with_for_update()).scalar_one_or_none()
+    if existing is None:
+        session.execute(unit.insert().values(hsa_id=hsa_id, **values))
+    else:
+        session.execute(unit.update().where(unit.c.id == existing).values(**values))
+    return Unit(hsa_id=hsa_id, **data.model_dump()), existing is None
+
+
+def get_unit(session: Session, hsa_id: str) -> Unit | None:
+    row = session.execute(select(unit).where(unit.c.hsa_id == hsa_id)).first()
+    return _to_unit(row) if row is not None else None
+
+
+def list_units(session: Session) -> list[Unit]:
+    return [_to_unit(r) for r in session.execute(select(unit).order_by(unit.c.hsa_id))]
+
+
+def unit_row(session: Session, hsa_id: str) -> Any | None:
+    """The stored row (with its surrogate id), or None."""
+    return session.execute(select(unit).where(unit.c.hsa_id == hsa_id)).first()
+
+
+def active_units(session: Session, on: dt.date, care_type: str) -> list[Any]:
+    """Units of a care type active on a date, lowest hsa_id first."""
+    q = (select(unit).where(unit.c.care_type == care_type, unit.c.active_from <= on,
+                            (unit.c.active_to.is_(None)) | (unit.c.active_to >= on))
+         .order_by(unit.c.hsa_id))
+    return list(session.execute(q))

@@ -1,0 +1,87 @@
+"""Listing rules (HSL 7 kap. 3 a-3 c §§) as pure functions: what is refused, what changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+CHOICE_WINDOW_DAYS = 365
+MAX_CHOICES_IN_WINDOW = 2
+
+
+class Reason(StrEnum):
+    choice = "choice"
+    default = "default"
+    administrative = "administrative"
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A stored listing as the rules see it (valid_to is the last day, inclusive; None = open)."""
+
+    id: int
+    valid_from: dt.date
+    valid_to: dt.date | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a new listing does to the current rows: supersede one, maybe keep its earlier part."""
+
+    supersede_id: int | None
+    keep_until: dt.date | None
+
+
+class Refusal(Exception):
+    """A rule says no; `kind` picks the status (conflict or unprocessable)."""
+
+    def __init__(self, message: str, kind: str = "conflict") -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+
+
+def unit_refusal(*, care_type: str, active_from: dt.date, active_to: dt.date | None,
+                 on: dt.date) -> str | None:
+    if care_type != "primary":
+        return f"the unit is a {care_type} unit; listings are for primary care"
+    if on < active_from or (active_to is not None and on > active_to):
+        return "the unit is not active on valid_from"
+    return None
+
+
+def person_refusal(*, deceased_on: dt.date | None, moved_out_on: dt.date | None,
+                   on: dt.date) -> str | None:
+    if deceased_on is not None and deceased_on < on:
+        return "the person died before valid_from"
+    if moved_out_on is not None and moved_out_on < on:
+        return "the person moved out before valid_from"
+    return None
+
+
+def choice_refusal(periods: list[Period], *, new_from: dt.date, reason: str,
+                   special_reason: bool) -> str | None:
+    """A third change by choice within 365 days is refused unless there are special reasons."""
+    if reason != Reason.choice or special_reason:
+        return None
+    start = new_from - dt.timedelta(days=CHOICE_WINDOW_DAYS - 1)
+    recent = [p for p in periods if p.reason == Reason.choice and start <= p.valid_from <= new_from]
+    if len(recent) >= MAX_CHOICES_IN_WINDOW:
+        return (f"already {len(recent)} listings by choice in the 365 days ending on valid_from; "
+                "a further change needs special_reason")
+    return None
+
+
+def plan_change(periods: list[Period], new_from: dt.date) -> Change:
+    """How the current listing ends on new_from - 1; raises Refusal if new_from is before it."""
+    if not periods:
+        return Change(None, None)
+    latest = max(periods, key=lambda p: p.valid_from)
+    if new_from < latest.valid_from:
+        raise Refusal("valid_from is before the current listing's own valid_from")
+    if latest.valid_to is not None and latest.valid_to < new_from:
+        return Change(None, None)
+    keep = new_from - dt.timedelta(days=1) if latest.valid_from < new_from else None
+    return Change(latest.id, keep)
