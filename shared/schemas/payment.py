@@ -24,6 +24,8 @@ class RunStatus(StrEnum):
 
 
 class StatementLine(BaseModel):
+    """One component of a unit's month: amount = its share of the pool, by largest remainder."""
+
     component: Component
     weight: DecimalStr
     total_weight: DecimalStr
@@ -34,6 +36,8 @@ class StatementLine(BaseModel):
 
 
 class Statement(BaseModel):
+    """A unit's payment for one version of a period; total_sek is the sum of its lines."""
+
     statement_id: str
     run_id: str
     period: PeriodStr
@@ -44,6 +48,7 @@ class Statement(BaseModel):
     model_year: int
     model_version: int
     hsa_id: HsaId
+    unit_name: str | None = None
     listed: int
     lines: list[StatementLine]
     total_sek: SEK

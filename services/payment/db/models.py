@@ -1,0 +1,94 @@
+"""Tables of the payment service, in its own MetaData (its own database, its own Alembic history).
+
+Money is integer öre; weights and shares are exact decimals kept as text (a float column
+would round them, and SQLite has no exact numeric type).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from shared.audit import audit_tables
+from shared.db import make_metadata
+
+metadata = make_metadata()
+audit_log, audit_head = audit_tables(metadata)
+
+payment_model = Table(
+    "payment_model", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    # Once a run has used a version it is frozen: a change makes the next version.
+    Column("used", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    UniqueConstraint("year", "version", name="uq_payment_model_year_version"),
+)
+
+payment_run = Table(
+    "payment_run", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("period", String(7), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("count_date", Date, nullable=False),
+    Column("as_known_at", DateTime(timezone=True), nullable=False),
+    Column("model_year", Integer, nullable=False),
+    Column("model_version", Integer, nullable=False),
+    Column("pool_ore", BigInteger, nullable=False),
+    Column("total_ore", BigInteger, nullable=False),
+    Column("undistributed_ore", BigInteger, nullable=False),
+    Column("delta_ore", BigInteger, nullable=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("approved_by", String(200), nullable=True),
+    Column("approved_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("period", "version", name="uq_payment_run_period_version"),
+)
+
+payment_run_component = Table(
+    "payment_run_component", metadata,
+    Column("run_id", String(32), ForeignKey("payment_run.id"), primary_key=True),
+    Column("component", String(20), primary_key=True),
+    Column("pool_ore", BigInteger, nullable=False),
+    Column("total_weight", String(80), nullable=False),
+    Column("distributed_ore", BigInteger, nullable=False),
+)
+
+payment_statement = Table(
+    "payment_statement", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("run_id", String(32), ForeignKey("payment_run.id"), nullable=False, index=True),
+    Column("hsa_id", String(64), nullable=False, index=True),
+    Column("unit_name", String(200), nullable=True),
+    Column("listed", Integer, nullable=False),
+    Column("total_ore", BigInteger, nullable=False),
+    Column("delta_ore", BigInteger, nullable=True),
+    UniqueConstraint("run_id", "hsa_id", name="uq_payment_statement_run_hsa"),
+)
+
+payment_statement_line = Table(
+    "payment_statement_line", metadata,
+    Column("statement_id", String(32), ForeignKey("payment_statement.id"), primary_key=True),
+    Column("component", String(20), primary_key=True),
+    Column("run_id", String(32), nullable=False, index=True),
+    Column("weight", String(80), nullable=False),
+    Column("share", String(40), nullable=False),
+    Column("amount_ore", BigInteger, nullable=False),
+    Column("delta_ore", BigInteger, nullable=True),
+)

@@ -1,0 +1,148 @@
+"""Rules 1–4 put together: one month for every unit, and what changed against a previous version."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+from services.payment.domain.allocation import largest_remainder
+from services.payment.domain.model import PaymentModel
+from services.payment.domain.pools import annual_amount, monthly_pool
+from services.payment.domain.weights import capitation_weight, cni_weight, sparsity_weight
+from shared.period import Period
+from shared.schemas.payment import Component
+
+SHARE_PLACES = Decimal("1e-12")  # the printed share; amounts come from the exact weights
+
+
+@dataclass(frozen=True)
+class UnitInput:
+    """One unit's aggregated counts on the count date and its distance to hospital."""
+
+    hsa_id: str
+    distance_km: Decimal
+    listed: int
+    by_age: Sequence[tuple[int, int]] = ()
+    by_deso: Sequence[tuple[str | None, int]] = ()
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    component: Component
+    weight: Decimal
+    share: Decimal
+    amount_ore: int
+
+
+@dataclass(frozen=True)
+class ComponentPool:
+    component: Component
+    pool_ore: int
+    total_weight: Decimal
+    distributed_ore: int
+
+    @property
+    def undistributed_ore(self) -> int:
+        return self.pool_ore - self.distributed_ore
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    hsa_id: str
+    listed: int
+    lines: tuple[Line, ...]
+    name: str | None = None
+
+    @property
+    def total_ore(self) -> int:
+        return sum(line.amount_ore for line in self.lines)
+
+
+@dataclass(frozen=True)
+class MonthResult:
+    period: Period
+    components: tuple[ComponentPool, ...]
+    units: tuple[UnitResult, ...] = field(default=())
+
+    @property
+    def pool_ore(self) -> int:
+        return sum(c.pool_ore for c in self.components)
+
+    @property
+    def total_ore(self) -> int:
+        return sum(u.total_ore for u in self.units)
+
+    @property
+    def undistributed_ore(self) -> int:
+        return sum(c.undistributed_ore for c in self.components)
+
+    def fingerprint(self, *, model_year: int, model_version: int, count_date: str) -> str:
+        """Equal fingerprints mean a re-run would store exactly the same statements."""
+        doc = {
+            "model": [model_year, model_version], "count_date": count_date,
+            "components": [[c.component.value, c.pool_ore, fmt(c.total_weight)]
+                           for c in self.components],
+            "units": [[u.hsa_id, u.listed, [[ln.component.value, fmt(ln.weight), ln.amount_ore]
+                                             for ln in u.lines]] for u in self.units],
+        }
+        return hashlib.sha256(json.dumps(doc, separators=(",", ":")).encode()).hexdigest()
+
+
+def fmt(d: Decimal) -> str:
+    """Plain notation, never exponents ('1100.0', not '1.1E+3')."""
+    return format(d, "f")
+
+
+def _share(weight: Decimal, total: Decimal) -> Decimal:
+    if total == 0:
+        return Decimal(0)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return (weight / total).quantize(SHARE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def unit_weights(model: PaymentModel, unit: UnitInput) -> dict[Component, Decimal]:
+    """Rule 2 for one unit."""
+    return {
+        Component.capitation: capitation_weight(unit.by_age, model.age_weights),
+        Component.cni: cni_weight(unit.by_deso, model.cni),
+        Component.sparsity: sparsity_weight(unit.distance_km, unit.listed, model.sparsity),
+    }
+
+
+def calculate_month(model: PaymentModel, period: Period, units: Sequence[UnitInput]) -> MonthResult:
+    """Pools (rule 1), weights (rule 2), largest remainder (rule 3), statement lines (rule 4)."""
+    ordered = sorted(units, key=lambda u: u.hsa_id)
+    if len({u.hsa_id for u in ordered}) != len(ordered):
+        raise ValueError("a unit appears twice in the counts")
+    weights = {u.hsa_id: unit_weights(model, u) for u in ordered}
+    shares = {Component.capitation: model.shares.capitation, Component.cni: model.shares.cni,
+              Component.sparsity: model.shares.sparsity}
+    pools: list[ComponentPool] = []
+    amounts: dict[Component, dict[str, int]] = {}
+    totals: dict[Component, Decimal] = {}
+    for component in Component:
+        pool = monthly_pool(annual_amount(model.annual_budget_sek, shares[component]), period.month)
+        component_weights = {h: w[component] for h, w in weights.items()}
+        amounts[component] = largest_remainder(pool, component_weights)
+        totals[component] = sum(component_weights.values(), Decimal(0))
+        paid = sum(amounts[component].values())
+        pools.append(ComponentPool(component, pool, totals[component], paid))
+    results = tuple(
+        UnitResult(
+            hsa_id=u.hsa_id, listed=u.listed, name=u.name,
+            lines=tuple(Line(c, weights[u.hsa_id][c], _share(weights[u.hsa_id][c], totals[c]),
+                             amounts[c][u.hsa_id]) for c in Component))
+        for u in ordered)
+    return MonthResult(period=period, components=tuple(pools), units=results)
+
+
+def line_deltas(result: MonthResult, previous: Mapping[str, Mapping[Component, int]]
+                ) -> dict[str, dict[Component, int]]:
+    """Per unit and line: new amount − the previous version's (a unit new to the period had 0)."""
+    return {u.hsa_id: {ln.component: ln.amount_ore - previous.get(u.hsa_id, {}).get(ln.component, 0)
+                       for ln in u.lines} for u in result.units}

@@ -1,0 +1,149 @@
+"""Fixtures of the payment tests: a fake listing service over an httpx transport, the app, tokens."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from services.payment.db.migrate import migrate
+from services.payment.main import create_app
+from shared.auth import mint_token
+from shared.settings import Settings
+
+SETTINGS = Settings(env="test", demo=False)
+A, B, C = "SE2321000207-A001", "SE2321000207-B002", "SE2321000207-C003"
+
+
+def unit_json(hsa_id: str, distance: str, *, name: str | None = None, care_type: str = "primary",
+              active_from: str = "2020-01-01", active_to: str | None = None) -> dict[str, Any]:
+    return {"hsa_id": hsa_id, "name": name or f"Hälsocentral {hsa_id[-4:]}",
+            "municipality_code": "2380", "ownership": "private", "care_type": care_type,
+            "distance_to_hospital_km": distance, "active_from": active_from, "active_to": active_to}
+
+
+def count_json(hsa_id: str, ages: dict[int, int], desos: dict[str | None, int]) -> dict[str, Any]:
+    """A unit's aggregated counts; ages {age: count}, desos {code or None: count}."""
+    assert sum(ages.values()) == sum(desos.values())
+    return {"hsa_id": hsa_id, "listed": sum(ages.values()),
+            "by_age_sex": [{"age": a, "sex": "F" if a % 2 else "M", "count": n} for a, n in ages.items()],
+            "by_deso": [{"deso_code": d, "count": n} for d, n in desos.items()]}
+
+
+@dataclass
+class FakeListing:
+    """The listing service's two routes, with a history so that as_known_at re-reads the past."""
+
+    units: list[dict[str, Any]] = field(default_factory=list)
+    history: list[tuple[dt.datetime, list[dict[str, Any]]]] = field(default_factory=list)
+    down: bool = False
+    calls: list[httpx.Request] = field(default_factory=list)
+    clock: dt.datetime = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
+
+    def set_counts(self, units: list[dict[str, Any]]) -> dt.datetime:
+        """New counts become known one minute after the previous ones (the same for every date)."""
+        self.clock += dt.timedelta(minutes=1)
+        self.history.append((self.clock, copy.deepcopy(units)))
+        return self.clock
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        self.calls.append(request)
+        if self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        if not request.headers.get("authorization", "").startswith("Bearer "):
+            return httpx.Response(401)
+        if request.url.path == "/v1/units":
+            return httpx.Response(200, json=self.units)
+        if request.url.path == "/v1/counts":
+            q = request.url.params
+            known = dt.datetime.fromisoformat(q["as_known_at"]) if "as_known_at" in q else self.clock
+            snapshot = [units for at, units in self.history if at <= known]
+            rows = snapshot[-1] if snapshot else []
+            return httpx.Response(200, json={
+                "date": q["date"], "care_type": q["care_type"], "as_known_at": known.isoformat(),
+                "total": sum(r["listed"] for r in rows), "units": rows})
+        return httpx.Response(404)
+
+    @property
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handler)
+
+
+def three_units() -> FakeListing:
+    """The hand-computed example of test_domain.py, as the listing service would answer it."""
+    fake = FakeListing(units=[unit_json(A, "120"), unit_json(B, "40"), unit_json(C, "10")])
+    fake.set_counts([
+        count_json(A, {30: 3, 70: 1}, {"2380C1010": 4}),
+        count_json(B, {80: 2}, {"2380C1010": 1, None: 1}),
+        count_json(C, {10: 1}, {"2380A0020": 1}),
+    ])
+    return fake
+
+
+def example_model(**changes: Any) -> dict[str, Any]:
+    model: dict[str, Any] = {
+        "annual_budget_sek": "1000000.00",
+        "count_date_rule": "last_day_prev_month",
+        "shares": {"capitation": "0.5", "cni": "0.3", "sparsity": "0.2"},
+        "age_weights": [{"from_age": 0, "to_age": 64, "weight": "1"},
+                        {"from_age": 65, "to_age": None, "weight": "2"}],
+        "cni": {"default": "1.0", "by_deso": {"2380C1010": "2.0"}},
+        "sparsity": {"distance_limits_km": [40, 100], "size_limits": [2000],
+                     "points": [[0, 0], [100, 50], [300, 200]]},
+    }
+    model.update(changes)
+    return model
+
+
+def auth(role: str, sub: str | None = None, hsa_ids: list[str] | None = None) -> dict[str, str]:
+    token = mint_token(SETTINGS, sub=sub or f"test:{role}", roles=[role], hsa_ids=hsa_ids or [])
+    return {"Authorization": f"Bearer {token}"}
+
+
+ADMIN = auth("region_admin", "alice")
+FINANCE = auth("finance_approver", "bob")
+
+
+@dataclass
+class PaymentHarness:
+    client: TestClient
+    listing: FakeListing
+    url: str
+
+    def put_model(self, year: int = 2026, **changes: Any) -> httpx.Response:
+        return self.client.put(f"/v1/models/{year}", json=example_model(**changes), headers=ADMIN)
+
+    def run(self, period: str = "2026-03", headers: dict[str, str] = ADMIN) -> httpx.Response:
+        return self.client.post("/v1/runs", json={"period": period}, headers=headers)
+
+    def approve(self, run_id: str, headers: dict[str, str] = FINANCE) -> httpx.Response:
+        return self.client.post(f"/v1/runs/{run_id}/approve", headers=headers)
+
+
+@pytest.fixture
+def make_harness(new_database_url: Callable[[str], str]) -> Iterator[Callable[..., PaymentHarness]]:
+    made: list[TestClient] = []
+
+    def make(listing: FakeListing | None = None) -> PaymentHarness:
+        url = new_database_url("payment")
+        migrate(url)
+        fake = listing or three_units()
+        client = TestClient(create_app(SETTINGS, database_url=url, listing_transport=fake.transport))
+        client.__enter__()
+        made.append(client)
+        return PaymentHarness(client, fake, url)
+
+    yield make
+    for c in made:
+        c.__exit__(None, None, None)
+
+
+@pytest.fixture
+def harness(make_harness: Callable[..., PaymentHarness]) -> PaymentHarness:
+    return make_harness()
