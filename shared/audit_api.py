@@ -5,8 +5,8 @@ POST body (never a URL) and compares keyed hashes; the search itself is audited,
 asking "what happened to this person" is a person-level read.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: the routes' Annotated aliases are local to
+# make_audit_router, and FastAPI must resolve them at runtime.
 import datetime as dt
 import json
 from collections.abc import Callable

@@ -1,0 +1,215 @@
+"""The app shell: body limits (declared and chunked), headers, CORS, errors, log redaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from shared.app import API_CSP, SECURITY_HEADERS, create_service_app
+from shared.errors import NotFound
+from shared.ids import make_identity_number
+from shared.logging import configure_structlog, get_logger, install_log_redaction
+from shared.settings import Settings
+
+PNR = make_identity_number(dt.date(1975, 3, 9), 321)
+PNR_DASHED = PNR[:8] + "-" + PNR[8:]
+
+
+class Body(BaseModel):
+    text: str
+
+
+def _app(**settings: object) -> FastAPI:
+    app = create_service_app(title="t", settings=Settings(max_body_bytes=1000, **settings),
+                             large_body_paths=("/v1/upload",))
+
+    @app.post("/v1/echo")
+    def echo(body: Body) -> dict[str, int]:
+        return {"length": len(body.text)}
+
+    @app.post("/v1/upload")
+    async def upload(request: Request) -> dict[str, int]:
+        total = 0
+        async for chunk in request.stream():
+            total += len(chunk)
+        return {"received": total}
+
+    @app.post("/v1/raw")
+    async def raw(request: Request) -> dict[str, int]:
+        return {"received": len(await request.body())}
+
+    @app.get("/v1/boom")
+    def boom() -> None:
+        raise RuntimeError(f"psycopg.errors.UniqueViolation: INSERT INTO person VALUES ('{PNR}')")
+
+    @app.get("/v1/missing")
+    def missing() -> None:
+        raise NotFound("no such unit")
+
+    return app
+
+
+@pytest.fixture
+def client() -> TestClient:
+    return TestClient(_app())
+
+
+def _chunks(total: int, size: int = 256) -> Iterator[bytes]:
+    sent = 0
+    while sent < total:
+        n = min(size, total - sent)
+        sent += n
+        yield b"x" * n
+
+
+def test_declared_body_over_the_limit_is_refused_with_413(client: TestClient) -> None:
+    r = client.post("/v1/echo", json={"text": "x" * 2000})
+    assert r.status_code == 413
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["title"] == "Payload too large"
+
+
+def test_chunked_body_without_length_is_cut_at_the_limit(client: TestClient) -> None:
+    r = client.post("/v1/raw", content=_chunks(5000))
+    assert "content-length" not in {k.lower() for k in r.request.headers}
+    assert r.status_code == 413
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    ok = client.post("/v1/raw", content=_chunks(900))
+    assert ok.status_code == 200 and ok.json() == {"received": 900}
+
+
+def test_chunked_json_body_over_the_limit_is_413_not_400(client: TestClient) -> None:
+    body = json.dumps({"text": "x" * 3000}).encode()
+    r = client.post("/v1/echo", content=iter([body[:500], body[500:]]),
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_large_body_paths_get_the_upload_cap_instead() -> None:
+    client = TestClient(_app(max_upload_bytes=10_000))
+    assert client.post("/v1/upload", content=_chunks(8000)).json() == {"received": 8000}
+    assert client.post("/v1/upload", content=_chunks(12_000)).status_code == 413
+    assert client.post("/v1/upload", content=b"x" * 12_000).status_code == 413
+
+
+def test_security_headers_on_every_answer(client: TestClient) -> None:
+    for r in (client.get("/healthz"), client.get("/v1/missing"), client.get("/nowhere"),
+              client.post("/v1/echo", json={"text": "x" * 2000})):
+        for name, value in SECURITY_HEADERS.items():
+            assert r.headers[name] == value
+        assert r.headers["Content-Security-Policy"] == API_CSP
+    assert "Content-Security-Policy" not in client.get("/docs").headers
+
+
+def test_request_id_is_echoed_when_sane_and_replaced_otherwise(client: TestClient) -> None:
+    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers[
+        "X-Request-ID"] == "abc-123"
+    bad = client.get("/healthz", headers={"X-Request-ID": f"x {PNR} <script>"})
+    assert bad.headers["X-Request-ID"] != f"x {PNR} <script>"
+    assert len(bad.headers["X-Request-ID"]) == 32
+
+
+def test_no_cors_by_default(client: TestClient) -> None:
+    pre = client.options("/v1/echo", headers={"Origin": "https://evil.example",
+                                              "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in pre.headers
+    r = client.get("/healthz", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in r.headers
+
+
+def test_configured_cors_allows_only_the_listed_origins() -> None:
+    client = TestClient(_app(cors_origins=["https://portal.region.example"]))
+    ok = client.options("/v1/echo", headers={"Origin": "https://portal.region.example",
+                                             "Access-Control-Request-Method": "POST"})
+    assert ok.headers["access-control-allow-origin"] == "https://portal.region.example"
+    assert "access-control-allow-credentials" not in ok.headers
+    bad = client.options("/v1/echo", headers={"Origin": "https://evil.example",
+                                              "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in bad.headers
+
+
+def test_wildcard_cors_is_refused() -> None:
+    with pytest.raises(ValueError, match="CORS"):
+        _app(cors_origins=["*"])
+
+
+def test_unexpected_errors_leak_no_trace_sql_or_number(client: TestClient,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        r = client.get("/v1/boom")
+    assert r.status_code == 500
+    assert r.json() == {"type": "about:blank", "title": "Internal server error", "status": 500,
+                        "detail": "an unexpected error occurred; it has been logged"}
+    for leak in ("Traceback", "INSERT", "UniqueViolation", PNR):
+        assert leak not in r.text
+    assert "RuntimeError" in caplog.text and "Traceback" in caplog.text  # ops get the trace...
+    assert PNR not in caplog.text  # ...without the number
+    assert "[personnummer]" in caplog.text
+
+
+def test_validation_errors_name_the_field_without_echoing_the_number(client: TestClient) -> None:
+    r = client.post("/v1/echo", json={"text": 5, "extra": PNR})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "text"
+    assert PNR not in r.text
+
+
+def test_stdlib_logs_are_redacted_everywhere(caplog: pytest.LogCaptureFixture) -> None:
+    install_log_redaction()
+    log = logging.getLogger("halsoval.test")
+    with caplog.at_level(logging.DEBUG):
+        log.info("person %s listed at %s", PNR, "SE1")
+        log.debug("dict args %(p)s", {"p": PNR_DASHED})
+        log.warning(f"f-string {PNR}")
+        log.info("int arg %s", int(PNR))
+        log.info("object arg %s", {"nested": [PNR]})
+        try:
+            raise ValueError(f"bad number {PNR_DASHED}")
+        except ValueError:
+            log.exception("failed")
+    handler_text = "\n".join(logging.Formatter().format(r) for r in caplog.records)
+    for text in (caplog.text, handler_text):
+        assert PNR not in text and PNR_DASHED not in text
+        assert text.count("[personnummer]") >= 6
+    assert "SE1" in caplog.text  # only the number goes
+
+
+def test_uvicorn_access_log_keeps_its_shape_and_loses_the_number() -> None:
+    install_log_redaction()
+    from uvicorn.logging import AccessFormatter
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(AccessFormatter('%(client_addr)s "%(request_line)s" %(status_code)s',
+                                         use_colors=False))
+    access = logging.getLogger("uvicorn.access.test")
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    try:
+        access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET",
+                    f"/v1/listings?pnr={PNR}", "1.1", 200)
+    finally:
+        access.removeHandler(handler)
+    line = stream.getvalue()
+    assert PNR not in line
+    assert '"GET /v1/listings?pnr=[personnummer] HTTP/1.1" 200' in line
+
+
+def test_structlog_goes_through_the_redaction(caplog: pytest.LogCaptureFixture) -> None:
+    install_log_redaction()
+    configure_structlog()
+    try:
+        with caplog.at_level(logging.DEBUG):
+            get_logger("halsoval.test").info("imported", rows=[{"pnr": PNR}], who=PNR_DASHED)
+    finally:
+        structlog.reset_defaults()
+    assert "imported" in caplog.text
+    assert PNR not in caplog.text and PNR_DASHED not in caplog.text
