@@ -95,14 +95,26 @@ class _RedactingFilter(logging.Filter):
         return True
 
 
+class _ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg,unused-ignore]
+    """Marks the handler configure_logging installs, so a second call replaces only it."""
+
+
 def configure_logging(level: str = "INFO") -> None:
-    """Process-wide logging for a running service: one stderr handler, JSON from structlog."""
+    """Process-wide logging for a running service: one stderr handler, JSON from structlog.
+
+    Handlers installed by someone else on the root logger (pytest's caplog, a platform agent)
+    are kept, and then the root level is theirs to set too.
+    """
     install_log_redaction()
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _ServiceHandler(sys.stderr)
     handler.addFilter(_RedactingFilter())
     root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    foreign = [h for h in root.handlers if not isinstance(h, _ServiceHandler)]
+    root.handlers[:] = [*foreign, handler]
+    if not foreign:
+        root.setLevel(level)
+    else:
+        handler.setLevel(level)
     for name in ("uvicorn", "uvicorn.access", "uvicorn.error"):
         lg = logging.getLogger(name)
         lg.handlers[:] = []

@@ -213,3 +213,22 @@ def test_structlog_goes_through_the_redaction(caplog: pytest.LogCaptureFixture) 
         structlog.reset_defaults()
     assert "imported" in caplog.text
     assert PNR not in caplog.text and PNR_DASHED not in caplog.text
+
+
+def test_configure_logging_keeps_other_handlers_and_replaces_only_its_own(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from shared.logging import configure_logging
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        configure_logging("INFO")
+        configure_logging("INFO")
+        ours = [h for h in root.handlers if h not in before]
+        assert len(ours) == 1  # a second call replaced, not added
+        assert all(h in root.handlers for h in before)  # caplog's handler survived
+        with caplog.at_level(logging.INFO):
+            logging.getLogger("halsoval.test").info("still captured %s", PNR)
+        assert "still captured [personnummer]" in caplog.text
+    finally:
+        root.handlers[:] = before
+        structlog.reset_defaults()
