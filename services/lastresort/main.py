@@ -9,11 +9,13 @@ import httpx
 from fastapi import FastAPI
 
 from services.lastresort.api import accounts, designations, models, settlements
+from services.lastresort.api.deps import get_session
 from services.lastresort.db.models import audit_head, audit_log
 from services.lastresort.peers import Peers
 from services.lastresort.settings import SERVICE, LastResortConfig
 from shared.app import create_service_app
 from shared.audit import AuditLog
+from shared.audit_api import make_audit_router
 from shared.db import Database
 from shared.logging import configure_logging
 from shared.settings import Settings, get_settings
@@ -46,7 +48,8 @@ def create_app(
     app.state.db = db
     app.state.peers = the_peers
     app.state.config = config or LastResortConfig()
-    app.state.audit = AuditLog(audit_log, audit_head, settings.hash_key)
+    app.state.audit = audit = AuditLog(audit_log, audit_head, settings.hash_key)
     for r in (designations.router, models.router, accounts.router, settlements.router):
         app.include_router(r)
+    app.include_router(make_audit_router(get_session=get_session, audit=audit))
     return app

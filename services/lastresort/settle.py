@@ -88,7 +88,8 @@ def compute(session: Session, peers: Peers, *, year: int, care_type: CareType) -
     model_row = repo.effective_model(session, year, care_type.value)
     if model_row is None:
         raise Conflict(
-            f"no last-resort model for {year} applies to {care_type.value} care: PUT /v1/models/{year}"
+            f"no last-resort model for {year} applies to {care_type.value} care: "
+            f"PUT /v1/models/{year}"
         )
     model = parse_model(model_row.body)
     designated = [

@@ -1,4 +1,5 @@
-"""Contracts of the last-resort service (sistahandsansvar): designations, models, accounts, settlements.
+"""Contracts of the last-resort service (sistahandsansvar): designations, models, accounts,
+settlements.
 
 Money travels as strings with two decimals; exact ratios (coverage, the neutrality rate)
 travel as decimal strings. A settlement shows every input and step so that a private

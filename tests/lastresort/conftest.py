@@ -24,11 +24,27 @@ def hsa(suffix: str) -> str:
     return f"SE2321000218-{suffix}"
 
 
-def unit(suffix: str, *, municipality: str, ownership: str = "region", care_type: str = "primary",
-         active_from: str = "2020-01-01", active_to: str | None = None) -> dict[str, Any]:
-    return {"hsa_id": hsa(suffix), "name": f"Unit {suffix}", "municipality_code": municipality,
-            "ownership": ownership, "care_type": care_type, "lat": None, "lon": None,
-            "distance_to_hospital_km": "10", "active_from": active_from, "active_to": active_to}
+def unit(
+    suffix: str,
+    *,
+    municipality: str,
+    ownership: str = "region",
+    care_type: str = "primary",
+    active_from: str = "2020-01-01",
+    active_to: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "hsa_id": hsa(suffix),
+        "name": f"Unit {suffix}",
+        "municipality_code": municipality,
+        "ownership": ownership,
+        "care_type": care_type,
+        "lat": None,
+        "lon": None,
+        "distance_to_hospital_km": "10",
+        "active_from": active_from,
+        "active_to": active_to,
+    }
 
 
 @dataclass
@@ -56,10 +72,19 @@ class FakeListing:
         if path == "/v1/counts":
             date, care = request.url.params["date"], request.url.params["care_type"]
             per_unit = self.counts.get((date, care), {})
-            rows = [{"hsa_id": h, "listed": n, "by_age_sex": [], "by_deso": []}
-                    for h, n in per_unit.items()]
-            return httpx.Response(200, json={"date": date, "care_type": care, "total":
-                                             sum(per_unit.values()), "units": rows})
+            rows = [
+                {"hsa_id": h, "listed": n, "by_age_sex": [], "by_deso": []}
+                for h, n in per_unit.items()
+            ]
+            return httpx.Response(
+                200,
+                json={
+                    "date": date,
+                    "care_type": care,
+                    "total": sum(per_unit.values()),
+                    "units": rows,
+                },
+            )
         return httpx.Response(404, json={"status": 404})
 
 
@@ -69,7 +94,9 @@ class FakePayment:
 
     approved: dict[str, tuple[int, dict[str, str]]] = field(default_factory=dict)
 
-    def approve_year(self, totals: dict[str, str], *, months: range = range(1, 13), version: int = 1) -> None:
+    def approve_year(
+        self, totals: dict[str, str], *, months: range = range(1, 13), version: int = 1
+    ) -> None:
         for mth in months:
             self.approved[f"{YEAR}-{mth:02d}"] = (version, dict(totals))
 
@@ -80,13 +107,27 @@ class FakePayment:
         if period not in self.approved:
             return httpx.Response(200, json={"period": period, "version": None, "statements": []})
         version, totals = self.approved[period]
-        statements = [{
-            "statement_id": f"s-{period}-{h}", "run_id": f"r-{period}", "period": period,
-            "version": version, "status": "approved", "count_date": f"{period}-01",
-            "as_known_at": "2026-01-01T00:00:00+00:00", "model_year": YEAR, "model_version": 1,
-            "hsa_id": h, "listed": 1, "lines": [], "total_sek": t,
-        } for h, t in totals.items()]
-        return httpx.Response(200, json={"period": period, "version": version, "statements": statements})
+        statements = [
+            {
+                "statement_id": f"s-{period}-{h}",
+                "run_id": f"r-{period}",
+                "period": period,
+                "version": version,
+                "status": "approved",
+                "count_date": f"{period}-01",
+                "as_known_at": "2026-01-01T00:00:00+00:00",
+                "model_year": YEAR,
+                "model_version": 1,
+                "hsa_id": h,
+                "listed": 1,
+                "lines": [],
+                "total_sek": t,
+            }
+            for h, t in totals.items()
+        ]
+        return httpx.Response(
+            200, json={"period": period, "version": version, "statements": statements}
+        )
 
 
 @dataclass
@@ -97,16 +138,24 @@ class Env:
     payment: FakePayment
     database_url: str
 
-    def token(self, *roles: str, sub: str = "test:user", hsa_ids: tuple[str, ...] = ()) -> dict[str, str]:
-        return {"Authorization": "Bearer " + mint_token(self.settings, sub=sub, roles=roles, hsa_ids=hsa_ids)}
+    def token(
+        self, *roles: str, sub: str = "test:user", hsa_ids: tuple[str, ...] = ()
+    ) -> dict[str, str]:
+        return {
+            "Authorization": "Bearer "
+            + mint_token(self.settings, sub=sub, roles=roles, hsa_ids=hsa_ids)
+        }
 
     @property
     def admin(self) -> dict[str, str]:
         return self.token("region_admin", sub="test:admin")
 
     def put(self, path: str, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
-        return self.client.put(path, content=json.dumps(body), headers={
-            "Content-Type": "application/json", **(headers or self.admin)})
+        return self.client.put(
+            path,
+            content=json.dumps(body),
+            headers={"Content-Type": "application/json", **(headers or self.admin)},
+        )
 
 
 @pytest.fixture
@@ -115,9 +164,12 @@ def env(new_database_url: Callable[[str], str]) -> Iterator[Env]:
     migrate(url)
     settings = Settings(env="test")
     listing, payment = FakeListing(), FakePayment()
-    app = create_app(settings, database_url=url,
-                     listing_transport=httpx.MockTransport(listing.handler),
-                     payment_transport=httpx.MockTransport(payment.handler))
+    app = create_app(
+        settings,
+        database_url=url,
+        listing_transport=httpx.MockTransport(listing.handler),
+        payment_transport=httpx.MockTransport(payment.handler),
+    )
     with TestClient(app) as client:
         yield Env(client, settings, listing, payment, url)
 

@@ -17,20 +17,33 @@ from shared.schemas.listing import Unit
 
 def test_deficit_and_capped_compensation() -> None:
     # 15 500 000 − (12 000 000 + 1 000 000 + 250 000) = 2 250 000; × 0.9 = 2 025 000 < cap.
-    d = calc.deficit(costs=D("15500000.00"), halsoval_revenue=D("12000000.00"),
-                     other_revenue=D("1000000.00"), targeted_grants=D("250000.00"))
+    d = calc.deficit(
+        costs=D("15500000.00"),
+        halsoval_revenue=D("12000000.00"),
+        other_revenue=D("1000000.00"),
+        targeted_grants=D("250000.00"),
+    )
     assert d == D("2250000.00")
-    assert calc.deficit_compensation(deficit_sek=d, coverage=D("0.9"), cap=D("5000000.00")) == D("2025000.00")
+    assert calc.deficit_compensation(deficit_sek=d, coverage=D("0.9"), cap=D("5000000.00")) == D(
+        "2025000.00"
+    )
     # The cap binds: 0.9 × 7 999 994 = 7 199 994.60 > 5 000 000.
-    assert calc.deficit_compensation(deficit_sek=D("7999994.00"), coverage=D("0.9"),
-                                     cap=D("5000000.00")) == D("5000000.00")
+    assert calc.deficit_compensation(
+        deficit_sek=D("7999994.00"), coverage=D("0.9"), cap=D("5000000.00")
+    ) == D("5000000.00")
 
 
 def test_surplus_gives_nothing_and_rounding_is_half_up() -> None:
-    assert calc.deficit_compensation(deficit_sek=D("-10.00"), coverage=D("1"), cap=D("100.00")) == D("0.00")
+    assert calc.deficit_compensation(
+        deficit_sek=D("-10.00"), coverage=D("1"), cap=D("100.00")
+    ) == D("0.00")
     # 0.05 × 0.5 = 0.025 → 0.03 (half up), and 0.05 × 0.49 = 0.0245 → 0.02.
-    assert calc.deficit_compensation(deficit_sek=D("0.05"), coverage=D("0.5"), cap=D("1.00")) == D("0.03")
-    assert calc.deficit_compensation(deficit_sek=D("0.05"), coverage=D("0.49"), cap=D("1.00")) == D("0.02")
+    assert calc.deficit_compensation(deficit_sek=D("0.05"), coverage=D("0.5"), cap=D("1.00")) == D(
+        "0.03"
+    )
+    assert calc.deficit_compensation(deficit_sek=D("0.05"), coverage=D("0.49"), cap=D("1.00")) == D(
+        "0.02"
+    )
 
 
 def test_neutrality_rate_is_exact_and_amounts_round_once() -> None:
@@ -64,12 +77,17 @@ def _step(hsa: str, muni: str, comp: str) -> calc.UnitStep:
 def test_scopes_by_municipality_and_region() -> None:
     steps = [_step("R1", "2303", "2025000.00"), _step("R2", "2380", "5000000.00")]
     listed = [
-        calc.ListedUnit("R1", "R1", "2303", True, 1000), calc.ListedUnit("P1", "P1", "2303", False, 500),
-        calc.ListedUnit("R2", "R2", "2380", True, 3000), calc.ListedUnit("R3", "R3", "2380", True, 1001),
-        calc.ListedUnit("P2", "P2", "2380", False, 2000), calc.ListedUnit("P4", "P4", "2326", False, 10),
+        calc.ListedUnit("R1", "R1", "2303", True, 1000),
+        calc.ListedUnit("P1", "P1", "2303", False, 500),
+        calc.ListedUnit("R2", "R2", "2380", True, 3000),
+        calc.ListedUnit("R3", "R3", "2380", True, 1001),
+        calc.ListedUnit("P2", "P2", "2380", False, 2000),
+        calc.ListedUnit("P4", "P4", "2326", False, 10),
     ]
-    by_muni = {s.scope: s for s in calc.neutrality_scopes(steps=steps, listed_units=listed,
-                                                            scope="municipality")}
+    by_muni = {
+        s.scope: s
+        for s in calc.neutrality_scopes(steps=steps, listed_units=listed, scope="municipality")
+    }
     assert sorted(by_muni) == ["2303", "2326", "2380"]
     # 2303: 2 025 000 / 1000 = 2025 per person; P1 500 × 2025 = 1 012 500.
     amounts = {u.hsa_id: u.amount for u in by_muni["2303"].units}
@@ -87,32 +105,52 @@ def test_scopes_by_municipality_and_region() -> None:
 
 
 def test_missing_periods() -> None:
-    assert calc.missing_periods(2026, {Period(2026, m) for m in range(1, 11)}) == [Period(2026, 11),
-                                                                                   Period(2026, 12)]
+    assert calc.missing_periods(2026, {Period(2026, m) for m in range(1, 11)}) == [
+        Period(2026, 11),
+        Period(2026, 12),
+    ]
 
 
 def _unit(**kw: object) -> Unit:
-    base: dict[str, object] = {"hsa_id": "SE2321000218-A1", "name": "A", "municipality_code": "2303",
-                               "ownership": "region", "care_type": "primary",
-                               "distance_to_hospital_km": "1", "active_from": "2020-01-01"}
+    base: dict[str, object] = {
+        "hsa_id": "SE2321000218-A1",
+        "name": "A",
+        "municipality_code": "2303",
+        "ownership": "region",
+        "care_type": "primary",
+        "distance_to_hospital_km": "1",
+        "active_from": "2020-01-01",
+    }
     base.update(kw)
     return Unit.model_validate(base)
 
 
-@pytest.mark.parametrize(("kw", "fragment"), [
-    ({"ownership": "private"}, "not region-owned"),
-    ({"care_type": "dental"}, "care type dental, not primary"),
-    ({"municipality_code": "2380"}, "in municipality 2380, not 2303"),
-    ({"active_to": "2025-12-31"}, "not active in 2026"),
-    ({"active_from": "2027-01-01"}, "not active in 2026"),
-])
+@pytest.mark.parametrize(
+    ("kw", "fragment"),
+    [
+        ({"ownership": "private"}, "not region-owned"),
+        ({"care_type": "dental"}, "care type dental, not primary"),
+        ({"municipality_code": "2380"}, "in municipality 2380, not 2303"),
+        ({"active_to": "2025-12-31"}, "not active in 2026"),
+        ({"active_from": "2027-01-01"}, "not active in 2026"),
+    ],
+)
 def test_designation_conditions(kw: dict[str, object], fragment: str) -> None:
-    problem = designation_problem(_unit(**kw), year=2026, care_type=CareType.primary, municipality_code="2303")
+    problem = designation_problem(
+        _unit(**kw), year=2026, care_type=CareType.primary, municipality_code="2303"
+    )
     assert problem is not None and fragment in problem
 
 
 def test_designation_accepts_a_unit_active_part_of_the_year() -> None:
-    assert designation_problem(_unit(active_to="2026-03-01"), year=2026, care_type=CareType.primary,
-                               municipality_code="2303") is None
+    assert (
+        designation_problem(
+            _unit(active_to="2026-03-01"),
+            year=2026,
+            care_type=CareType.primary,
+            municipality_code="2303",
+        )
+        is None
+    )
     assert active_in_year(dt.date(2026, 12, 31), None, 2026)
     assert not active_in_year(dt.date(2020, 1, 1), dt.date(2025, 12, 31), 2026)

@@ -110,7 +110,7 @@ def get_designations(
     config: ConfigDep,
     care_type: Annotated[CareType | None, Query()] = None,
 ) -> DesignationList:
-    """The year's designations and, per care type, the region's municipalities that have none yet."""
+    """The year's designations and, per care type, the region's municipalities without one."""
     rows = repo.list_designations(session, year, care_type.value if care_type else None)
     session.rollback()
     have = {(r.care_type, r.municipality_code) for r in rows}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from sqlalchemy import Row
 
 from services.lastresort.api.deps import (
@@ -16,14 +18,14 @@ from services.lastresort.api.deps import (
     reference_readers,
 )
 from services.lastresort.db import repository as repo
-from services.lastresort.settle import model_json, parse_model
+from services.lastresort.settle import MODEL_ADAPTER, model_json, parse_model
 from shared.auth import Principal
 from shared.errors import Unprocessable
 from shared.ratelimit import provider_rate_limit
 from shared.schemas.common import CareType
 from shared.schemas.lastresort import (
+    DeficitCappedModel,
     FixedSumModel,
-    LastResortModel,
     ModelList,
     ModelPutResult,
     ModelRef,
@@ -45,10 +47,29 @@ def _version(r: Row[Any]) -> ModelVersion:
     )
 
 
-@router.put("/{year}", response_model=ModelPutResult)
+def _parse(body: dict[str, Any]) -> FixedSumModel | DeficitCappedModel:
+    """Validate by hand so that a missing or unknown `method` is reported on that field."""
+    try:
+        return MODEL_ADAPTER.validate_python(body)
+    except ValidationError as exc:
+        errors = []
+        for e in exc.errors():
+            loc = ("method",) if e["type"].startswith("union_tag") else tuple(e["loc"])
+            errors.append({**e, "loc": ("body", *loc)})
+        raise RequestValidationError(errors) from exc
+
+
+_SCHEMA = MODEL_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")
+_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": {k: v for k, v in _SCHEMA.items() if k != "$defs"}}},
+}
+
+
+@router.put("/{year}", response_model=ModelPutResult, openapi_extra={"requestBody": _BODY})
 def put_model(
     year: Year,
-    model: Annotated[LastResortModel, Body()],
+    body: Annotated[dict[str, Any], Body()],
     session: SessionDep,
     audit: AuditDep,
     config: ConfigDep,
@@ -58,8 +79,8 @@ def put_model(
     care_type: Annotated[
         CareType | None,
         Query(
-            description="omit for the year's model for both care types; give it for a care type's own "
-            "model, which then takes precedence for that care type"
+            description="omit for the year's model for both care types; give it for a care "
+            "type's own model, which then takes precedence for that care type"
         ),
     ] = None,
 ) -> ModelPutResult:
@@ -69,11 +90,13 @@ def put_model(
     refused (422 naming the field). An identical PUT changes nothing; a changed model updates
     the version in place while no settlement has used it, and otherwise becomes a new version
     (201), leaving the used one as it was."""
+    model = _parse(body)
     if isinstance(model, FixedSumModel):
         foreign = sorted(set(model.annual_sek_by_municipality) - set(config.municipality_codes))
         if foreign:
             raise Unprocessable(
-                f"annual_sek_by_municipality names municipalities outside the region: {', '.join(foreign)}",
+                "annual_sek_by_municipality names municipalities outside the region: "
+                + ", ".join(foreign),
                 errors=[
                     {
                         "field": f"annual_sek_by_municipality.{c}",

@@ -128,7 +128,8 @@ def put_model(session: Session, *, year: int, applies_to: str, body: str) -> tup
     else:
         version = 1 if current is None else current.version + 1
         model_id = session.execute(
-            t.insert().values(
+            t.insert()
+            .values(
                 year=year,
                 applies_to=applies_to,
                 version=version,
@@ -136,7 +137,8 @@ def put_model(session: Session, *, year: int, applies_to: str, body: str) -> tup
                 used=False,
                 created_at=stamp,
                 updated_at=stamp,
-            ).returning(t.c.id)
+            )
+            .returning(t.c.id)
         ).scalar_one()
         outcome = "created"
     row = session.execute(select(t).where(t.c.id == model_id)).one()
@@ -224,14 +226,19 @@ def insert_settlement(
     scope_units: list[dict[str, Any]],
 ) -> int:
     """Write one settlement version with every input and step. `units` carry `revenue` lists."""
-    sid = int(session.execute(
-        m.settlement.insert().values(**header).returning(m.settlement.c.id)).scalar_one())
+    sid = int(
+        session.execute(
+            m.settlement.insert().values(**header).returning(m.settlement.c.id)
+        ).scalar_one()
+    )
     for p in periods:
         session.execute(m.settlement_period.insert().values(settlement_id=sid, **p))
     for u in units:
         revenue = u.pop("revenue")
         uid = session.execute(
-            m.settlement_unit.insert().values(settlement_id=sid, **u).returning(m.settlement_unit.c.id)
+            m.settlement_unit.insert()
+            .values(settlement_id=sid, **u)
+            .returning(m.settlement_unit.c.id)
         ).scalar_one()
         for r in revenue:
             session.execute(m.settlement_revenue.insert().values(settlement_unit_id=uid, **r))

@@ -34,7 +34,7 @@ def missing_periods(year: int, approved: set[Period]) -> list[Period]:
 def deficit(
     *, costs: Decimal, halsoval_revenue: Decimal, other_revenue: Decimal, targeted_grants: Decimal
 ) -> Decimal:
-    """deficit = costs − (hälsoval revenue + other revenue + targeted grants); negative is a surplus."""
+    """costs − (hälsoval revenue + other revenue + targeted grants); negative is a surplus."""
     return costs - (halsoval_revenue + other_revenue + targeted_grants)
 
 
