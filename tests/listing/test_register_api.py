@@ -72,7 +72,8 @@ def test_bad_header_and_media_type(listing: Listing) -> None:
 
 
 def test_samordningsnummer_may_be_in_the_register(listing: Listing) -> None:
-    r = import_register(listing.admin, register_csv(register_row(pnr(1980, 5, 17, coordination=True))))
+    coordination = pnr(1980, 5, 17, coordination=True)
+    r = import_register(listing.admin, register_csv(register_row(coordination)))
     assert r.json()["inserted"] == 1
 
 
