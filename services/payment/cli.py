@@ -23,11 +23,18 @@ def migrate() -> None:
     typer.echo("payment: migrated")
 
 
-def _call(method: str, path: str, *, sub: str, role: str, body: dict[str, str] | None = None) -> None:
+def _call(
+    method: str, path: str, *, sub: str, role: str, body: dict[str, str] | None = None
+) -> None:
     settings = get_settings()
     token = mint_token(settings, sub=sub, roles=[role], ttl=dt.timedelta(minutes=5))
-    r = httpx.request(method, settings.service_url("payment") + path, json=body, timeout=120,
-                      headers={"Authorization": f"Bearer {token}"})
+    r = httpx.request(
+        method,
+        settings.service_url("payment") + path,
+        json=body,
+        timeout=120,
+        headers={"Authorization": f"Bearer {token}"},
+    )
     typer.echo(json.dumps(r.json(), indent=2, ensure_ascii=False))
     if r.status_code >= 400:
         raise typer.Exit(1)
@@ -45,7 +52,9 @@ def run_period(
 @app.command()
 def approve(
     run_id: Annotated[str, typer.Argument(help="the run to approve")],
-    sub: Annotated[str, typer.Option(help="who approves (must differ from who ran it)")] = "cli:finance",
+    sub: Annotated[
+        str, typer.Option(help="who approves (must differ from who ran it)")
+    ] = "cli:finance",
 ) -> None:
     """Approve a run against the running payment service (development tokens)."""
     _call("POST", f"/v1/runs/{run_id}/approve", sub=sub, role="finance_approver")

@@ -31,8 +31,9 @@ class ListingReader:
         try:
             return self.client.get_json(path, params=params)
         except httpx.HTTPStatusError as exc:
-            raise BadGateway(f"the listing service refused {path} with "
-                             f"{exc.response.status_code}") from exc
+            raise BadGateway(
+                f"the listing service refused {path} with {exc.response.status_code}"
+            ) from exc
 
     def counts(self, day: dt.date, *, as_known_at: dt.datetime | None = None) -> Counts:
         params = {"date": day.isoformat(), "care_type": CareType.primary.value}
@@ -42,7 +43,9 @@ class ListingReader:
         try:
             counts = Counts.model_validate(raw)
         except ValidationError as exc:
-            raise BadGateway("the listing service answered counts this service cannot read") from exc
+            raise BadGateway(
+                "the listing service answered counts this service cannot read"
+            ) from exc
         if counts.date != day:
             raise BadGateway(f"asked the listing service for counts on {day}, got {counts.date}")
         if counts.as_known_at is None:

@@ -11,10 +11,10 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
+from services.payment import settings as payment_settings
 from services.payment.api import models, runs, simulations, statements
 from services.payment.db.models import audit_head, audit_log
 from services.payment.listing import ListingReader
-from services.payment import settings as payment_settings
 from services.payment.settings import Settings, get_settings
 from shared.app import create_service_app
 from shared.audit import AuditLog
@@ -22,14 +22,19 @@ from shared.db import Database
 from shared.http import ServiceClient
 
 
-def create_app(settings: Settings | None = None, *, database_url: str | None = None,
-               listing_transport: httpx.BaseTransport | None = None,
-               listing_client: ServiceClient | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database_url: str | None = None,
+    listing_transport: httpx.BaseTransport | None = None,
+    listing_client: ServiceClient | None = None,
+) -> FastAPI:
     """The app; tests pass a database URL and a fake listing service (transport or client)."""
     settings = settings or get_settings()
     url = database_url or payment_settings.database_url(settings)
-    client = listing_client or ServiceClient(caller="payment", peer="listing", settings=settings,
-                                             transport=listing_transport)
+    client = listing_client or ServiceClient(
+        caller="payment", peer="listing", settings=settings, transport=listing_transport
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

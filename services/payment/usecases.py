@@ -30,8 +30,9 @@ class RunOutcome:
     created: bool
 
 
-def _inputs(listing: ListingReader, model: PaymentModel, period: Period,
-            also: dict[str, str | None]) -> tuple[list[UnitInput], Counts]:
+def _inputs(
+    listing: ListingReader, model: PaymentModel, period: Period, also: dict[str, str | None]
+) -> tuple[list[UnitInput], Counts]:
     day = count_date(period, model.count_date_rule)
     counts = listing.counts(day)
     try:
@@ -40,28 +41,42 @@ def _inputs(listing: ListingReader, model: PaymentModel, period: Period,
         raise BadGateway(str(exc)) from exc
 
 
-def create_run(*, sessions: sessionmaker[Session], listing: ListingReader, audit: AuditLog,
-               period: Period, principal: Principal, request_id: str | None) -> RunOutcome:
+def create_run(
+    *,
+    sessions: sessionmaker[Session],
+    listing: ListingReader,
+    audit: AuditLog,
+    period: Period,
+    principal: Principal,
+    request_id: str | None,
+) -> RunOutcome:
     """Run a period: the first version, a correction with deltas, or 'unchanged'."""
     with sessions() as session:
         stored = repo.get_model(session, period.year)
         if stored is None:
-            raise NotFound(f"there is no payment model for {period.year}; PUT /v1/models/{period.year}")
+            raise NotFound(
+                f"there is no payment model for {period.year}; PUT /v1/models/{period.year}"
+            )
         before = repo.latest_run(session, period)
         previous = repo.run_amounts(session, before.run_id) if before else None
-    units, counts = _inputs(listing, stored.model, period,
-                            {h: p.name for h, p in (previous or {}).items()})
+    units, counts = _inputs(
+        listing, stored.model, period, {h: p.name for h, p in (previous or {}).items()}
+    )
     result = calculate_month(stored.model, period, units)
     day = count_date(period, stored.model.count_date_rule)
-    fingerprint = result.fingerprint(model_year=stored.year, model_version=stored.version,
-                                     count_date=day.isoformat())
+    fingerprint = result.fingerprint(
+        model_year=stored.year, model_version=stored.version, count_date=day.isoformat()
+    )
     as_known_at = counts.as_known_at
     assert as_known_at is not None  # ListingReader refuses counts without it
 
     with sessions() as session, session.begin():
         latest_model = repo.get_model(session, period.year)
-        if latest_model is None or latest_model.version != stored.version \
-                or latest_model.model != stored.model:
+        if (
+            latest_model is None
+            or latest_model.version != stored.version
+            or latest_model.model != stored.model
+        ):
             raise Conflict("the payment model changed while the run was computed; run again")
         latest = repo.latest_run(session, period, lock=True)
         if (latest.run_id if latest else None) != (before.run_id if before else None):
@@ -69,22 +84,44 @@ def create_run(*, sessions: sessionmaker[Session], listing: ListingReader, audit
         if latest is not None and latest.fingerprint == fingerprint:
             return RunOutcome(latest, created=False)
         run_id = repo.insert_run(
-            session, result=result, count_date=day, as_known_at=as_known_at,
-            model_year=stored.year, model_version=stored.version,
-            version=latest.version + 1 if latest else 1, fingerprint=fingerprint,
-            sub=principal.sub, previous=previous)
+            session,
+            result=result,
+            count_date=day,
+            as_known_at=as_known_at,
+            model_year=stored.year,
+            model_version=stored.version,
+            version=latest.version + 1 if latest else 1,
+            fingerprint=fingerprint,
+            sub=principal.sub,
+            previous=previous,
+        )
         repo.mark_model_used(session, stored.year, stored.version)
-        audit.record(session, principal=principal, action="run.create", entity_type="payment_run",
-                     entity_id=run_id, request_id=request_id,
-                     details={"period": str(period), "model_version": stored.version,
-                              "total_ore": result.total_ore})
+        audit.record(
+            session,
+            principal=principal,
+            action="run.create",
+            entity_type="payment_run",
+            entity_id=run_id,
+            request_id=request_id,
+            details={
+                "period": str(period),
+                "model_version": stored.version,
+                "total_ore": result.total_ore,
+            },
+        )
         run = repo.get_run(session, run_id)
     assert run is not None
     return RunOutcome(run, created=True)
 
 
-def approve_run(*, sessions: sessionmaker[Session], audit: AuditLog, run_id: str,
-                principal: Principal, request_id: str | None) -> repo.RunRecord:
+def approve_run(
+    *,
+    sessions: sessionmaker[Session],
+    audit: AuditLog,
+    run_id: str,
+    principal: Principal,
+    request_id: str | None,
+) -> repo.RunRecord:
     """Four eyes: the approver is not the one who created the run; approved is final."""
     with sessions() as session, session.begin():
         run = repo.get_run(session, run_id)
@@ -93,17 +130,27 @@ def approve_run(*, sessions: sessionmaker[Session], audit: AuditLog, run_id: str
         if run.status is RunStatus.approved:
             raise Conflict("the run is already approved; approved runs are immutable")
         if run.created_by == principal.sub:
-            raise Forbidden("four-eyes rule: a run must be approved by someone other than "
-                            "the person who created it")
+            raise Forbidden(
+                "four-eyes rule: a run must be approved by someone other than "
+                "the person who created it"
+            )
         latest = repo.latest_run(session, run.period, lock=True)
         if latest is not None and latest.run_id != run.run_id:
-            raise Conflict(f"version {run.version} of {run.period} is superseded by version "
-                           f"{latest.version}; approve the latest version")
+            raise Conflict(
+                f"version {run.version} of {run.period} is superseded by version "
+                f"{latest.version}; approve the latest version"
+            )
         if not repo.approve_run(session, run_id, principal.sub):
             raise Conflict("the run was approved meanwhile")
-        audit.record(session, principal=principal, action="run.approve", entity_type="payment_run",
-                     entity_id=run_id, request_id=request_id,
-                     details={"period": str(run.period), "version": run.version})
+        audit.record(
+            session,
+            principal=principal,
+            action="run.approve",
+            entity_type="payment_run",
+            entity_id=run_id,
+            request_id=request_id,
+            details={"period": str(run.period), "version": run.version},
+        )
         approved = repo.get_run(session, run_id)
     assert approved is not None
     return approved
@@ -118,9 +165,14 @@ class SimulationOutcome:
     as_known_at: dt.datetime | None
 
 
-def simulate(*, sessions: sessionmaker[Session], listing: ListingReader, period: Period,
-             proposed: PaymentModel) -> SimulationOutcome:
-    """The month under the stored model and under a proposed one, on the same counts; stores nothing."""
+def simulate(
+    *,
+    sessions: sessionmaker[Session],
+    listing: ListingReader,
+    period: Period,
+    proposed: PaymentModel,
+) -> SimulationOutcome:
+    """The month under the stored and under a proposed model, on the same counts; stores nothing."""
     with sessions() as session:
         stored = repo.get_model(session, period.year)
     units_list = listing.units()
@@ -137,8 +189,13 @@ def simulate(*, sessions: sessionmaker[Session], listing: ListingReader, period:
         return cache[day][0]
 
     proposed_result = calculate_month(proposed, period, inputs_for(proposed))
-    current_result = calculate_month(stored.model, period, inputs_for(stored.model)) if stored else None
-    return SimulationOutcome(period=period, current=current_result,
-                             current_model_version=stored.version if stored else None,
-                             proposed=proposed_result,
-                             as_known_at=next(iter(cache.values()))[1])
+    current_result = (
+        calculate_month(stored.model, period, inputs_for(stored.model)) if stored else None
+    )
+    return SimulationOutcome(
+        period=period,
+        current=current_result,
+        current_model_version=stored.version if stored else None,
+        proposed=proposed_result,
+        as_known_at=next(iter(cache.values()))[1],
+    )

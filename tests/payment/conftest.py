@@ -1,4 +1,4 @@
-"""Fixtures of the payment tests: a fake listing service over an httpx transport, the app, tokens."""
+"""Payment test fixtures: a fake listing service over an httpx transport, the app, tokens."""
 
 from __future__ import annotations
 
@@ -21,19 +21,38 @@ SETTINGS = Settings(env="test", demo=False)
 A, B, C = "SE2321000207-A001", "SE2321000207-B002", "SE2321000207-C003"
 
 
-def unit_json(hsa_id: str, distance: str, *, name: str | None = None, care_type: str = "primary",
-              active_from: str = "2020-01-01", active_to: str | None = None) -> dict[str, Any]:
-    return {"hsa_id": hsa_id, "name": name or f"Hälsocentral {hsa_id[-4:]}",
-            "municipality_code": "2380", "ownership": "private", "care_type": care_type,
-            "distance_to_hospital_km": distance, "active_from": active_from, "active_to": active_to}
+def unit_json(
+    hsa_id: str,
+    distance: str,
+    *,
+    name: str | None = None,
+    care_type: str = "primary",
+    active_from: str = "2020-01-01",
+    active_to: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "hsa_id": hsa_id,
+        "name": name or f"Hälsocentral {hsa_id[-4:]}",
+        "municipality_code": "2380",
+        "ownership": "private",
+        "care_type": care_type,
+        "distance_to_hospital_km": distance,
+        "active_from": active_from,
+        "active_to": active_to,
+    }
 
 
 def count_json(hsa_id: str, ages: dict[int, int], desos: dict[str | None, int]) -> dict[str, Any]:
     """A unit's aggregated counts; ages {age: count}, desos {code or None: count}."""
     assert sum(ages.values()) == sum(desos.values())
-    return {"hsa_id": hsa_id, "listed": sum(ages.values()),
-            "by_age_sex": [{"age": a, "sex": "F" if a % 2 else "M", "count": n} for a, n in ages.items()],
-            "by_deso": [{"deso_code": d, "count": n} for d, n in desos.items()]}
+    return {
+        "hsa_id": hsa_id,
+        "listed": sum(ages.values()),
+        "by_age_sex": [
+            {"age": a, "sex": "F" if a % 2 else "M", "count": n} for a, n in ages.items()
+        ],
+        "by_deso": [{"deso_code": d, "count": n} for d, n in desos.items()],
+    }
 
 
 @dataclass
@@ -62,12 +81,21 @@ class FakeListing:
             return httpx.Response(200, json=self.units)
         if request.url.path == "/v1/counts":
             q = request.url.params
-            known = dt.datetime.fromisoformat(q["as_known_at"]) if "as_known_at" in q else self.clock
+            known = (
+                dt.datetime.fromisoformat(q["as_known_at"]) if "as_known_at" in q else self.clock
+            )
             snapshot = [units for at, units in self.history if at <= known]
             rows = snapshot[-1] if snapshot else []
-            return httpx.Response(200, json={
-                "date": q["date"], "care_type": q["care_type"], "as_known_at": known.isoformat(),
-                "total": sum(r["listed"] for r in rows), "units": rows})
+            return httpx.Response(
+                200,
+                json={
+                    "date": q["date"],
+                    "care_type": q["care_type"],
+                    "as_known_at": known.isoformat(),
+                    "total": sum(r["listed"] for r in rows),
+                    "units": rows,
+                },
+            )
         return httpx.Response(404)
 
     @property
@@ -78,11 +106,13 @@ class FakeListing:
 def three_units() -> FakeListing:
     """The hand-computed example of test_domain.py, as the listing service would answer it."""
     fake = FakeListing(units=[unit_json(A, "120"), unit_json(B, "40"), unit_json(C, "10")])
-    fake.set_counts([
-        count_json(A, {30: 3, 70: 1}, {"2380C1010": 4}),
-        count_json(B, {80: 2}, {"2380C1010": 1, None: 1}),
-        count_json(C, {10: 1}, {"2380A0020": 1}),
-    ])
+    fake.set_counts(
+        [
+            count_json(A, {30: 3, 70: 1}, {"2380C1010": 4}),
+            count_json(B, {80: 2}, {"2380C1010": 1, None: 1}),
+            count_json(C, {10: 1}, {"2380A0020": 1}),
+        ]
+    )
     return fake
 
 
@@ -91,11 +121,16 @@ def example_model(**changes: Any) -> dict[str, Any]:
         "annual_budget_sek": "1000000.00",
         "count_date_rule": "last_day_prev_month",
         "shares": {"capitation": "0.5", "cni": "0.3", "sparsity": "0.2"},
-        "age_weights": [{"from_age": 0, "to_age": 64, "weight": "1"},
-                        {"from_age": 65, "to_age": None, "weight": "2"}],
+        "age_weights": [
+            {"from_age": 0, "to_age": 64, "weight": "1"},
+            {"from_age": 65, "to_age": None, "weight": "2"},
+        ],
         "cni": {"default": "1.0", "by_deso": {"2380C1010": "2.0"}},
-        "sparsity": {"distance_limits_km": [40, 100], "size_limits": [2000],
-                     "points": [[0, 0], [100, 50], [300, 200]]},
+        "sparsity": {
+            "distance_limits_km": [40, 100],
+            "size_limits": [2000],
+            "points": [[0, 0], [100, 50], [300, 200]],
+        },
     }
     model.update(changes)
     return model
@@ -134,7 +169,9 @@ def make_harness(new_database_url: Callable[[str], str]) -> Iterator[Callable[..
         url = new_database_url("payment")
         migrate(url)
         fake = listing or three_units()
-        client = TestClient(create_app(SETTINGS, database_url=url, listing_transport=fake.transport))
+        client = TestClient(
+            create_app(SETTINGS, database_url=url, listing_transport=fake.transport)
+        )
         client.__enter__()
         made.append(client)
         return PaymentHarness(client, fake, url)

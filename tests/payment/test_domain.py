@@ -41,7 +41,8 @@ def test_half_ore_rounds_up() -> None:
 
 def test_largest_remainder_by_hand() -> None:
     # pool 4 166 667 öre, weights 5 : 4 : 1 (total 10)
-    # A: 2 083 333.5 → 2 083 333 r .5;  B: 1 666 666.8 → 1 666 666 r .8;  C: 416 666.7 → 416 666 r .7
+    # A: 2 083 333.5 → 2 083 333 r .5;  B: 1 666 666.8 → 1 666 666 r .8;
+    # C: 416 666.7 → 416 666 r .7
     # floors sum to 4 166 665, so 2 öre are left: B (.8) and C (.7)
     got = largest_remainder(4166667, {A: D(5), B: D(4), C: D(1)})
     assert got == {A: 2083333, B: 1666667, C: 416667}
@@ -66,7 +67,8 @@ def test_weights_by_hand() -> None:
     assert capitation_weight([(64, 1), (65, 1)], model.age_weights) == D(3)
     # 2380C1010 has CNI 2.0; an unknown DeSO and a missing one use the default 1.0: 2×2 + 1 + 1 = 6
     assert cni_weight([("2380C1010", 2), ("9999A9999", 1), (None, 1)], model.cni) == D("6.0")
-    # limits [40, 100], sizes [2000]: 40 km → i=1 (40 ≤ 40); 2000 listed → j=0 (2000 < 2000 is false)
+    # limits [40, 100], sizes [2000]: 40 km → i=1 (40 ≤ 40);
+    # 2000 listed → j=0 (2000 < 2000 is false)
     assert sparsity_weight(D(40), 2000, model.sparsity) == D(100)
     assert sparsity_weight(D("39.9"), 2001, model.sparsity) == D(0)
     assert sparsity_weight(D(100), 2001, model.sparsity) == D(200)
@@ -89,7 +91,11 @@ def test_month_by_hand() -> None:
     # capitation: R(500 000 × 3/12) − R(500 000 × 2/12) = 125 000.00 − 83 333.33 = 41 666.67
     # cni:        R(300 000 × 3/12) − R(300 000 × 2/12) =  75 000.00 − 50 000.00 = 25 000.00
     # sparsity:   R(200 000 × 3/12) − R(200 000 × 2/12) =  50 000.00 − 33 333.33 = 16 666.67
-    assert pools == {Component.capitation: 4166667, Component.cni: 2500000, Component.sparsity: 1666667}
+    assert pools == {
+        Component.capitation: 4166667,
+        Component.cni: 2500000,
+        Component.sparsity: 1666667,
+    }
     amounts = {u.hsa_id: {ln.component: ln.amount_ore for ln in u.lines} for u in r.units}
     # capitation weights 5 : 4 : 1 → see test_largest_remainder_by_hand
     assert [amounts[h][Component.capitation] for h in (A, B, C)] == [2083333, 1666667, 416667]
@@ -116,33 +122,91 @@ def test_month_with_nobody_listed_leaves_the_pool_undistributed() -> None:
     assert r.undistributed_ore == r.pool_ore == 8333334
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"shares": {"capitation": "0.70", "cni": "0.22", "sparsity": "0.07"}}, "shares"),
-    ({"shares": {"capitation": "0.70", "cni": "0.22", "sparsity": "0.08", "x": "0"}}, "shares.x"),
-    ({"shares": {"capitation": "-0.1", "cni": "1.02", "sparsity": "0.08"}}, "shares.capitation"),
-    ({"shares": {"capitation": 0.7, "cni": "0.22", "sparsity": "0.08"}}, "shares.capitation"),
-    ({"annual_budget_sek": "-1.00"}, "annual_budget_sek"),
-    ({"annual_budget_sek": "1.001"}, "annual_budget_sek"),
-    ({"age_weights": [{"from_age": 0, "to_age": 9, "weight": "1"},
-                      {"from_age": 11, "to_age": None, "weight": "1"}]}, "age_weights"),
-    ({"age_weights": [{"from_age": 0, "to_age": 9, "weight": "1"},
-                      {"from_age": 9, "to_age": None, "weight": "1"}]}, "age_weights"),
-    ({"age_weights": [{"from_age": 1, "to_age": None, "weight": "1"}]}, "age_weights"),
-    ({"age_weights": [{"from_age": 0, "to_age": 99, "weight": "1"}]}, "age_weights"),
-    ({"age_weights": [{"from_age": 0, "to_age": None, "weight": "-1"}]}, "age_weights.0.weight"),
-    ({"cni": {"default": "1", "by_deso": {"2380C1010": "-2"}}}, "cni.by_deso.2380C1010"),
-    ({"cni": {"default": "1", "by_deso": {"bad": "2"}}}, "cni.by_deso.bad.[key]"),
-    ({"sparsity": {"distance_limits_km": [40, 100], "size_limits": [2000],
-                   "points": [[0, 0], [1, 1]]}}, "sparsity.points"),
-    ({"sparsity": {"distance_limits_km": [40, 100], "size_limits": [2000],
-                   "points": [[0, 0], [1, 1], [1, 1, 1]]}}, "sparsity.points"),
-    ({"sparsity": {"distance_limits_km": [100, 40], "size_limits": [2000],
-                   "points": [[0, 0], [1, 1], [1, 1]]}}, "sparsity.distance_limits_km"),
-    ({"sparsity": {"distance_limits_km": [40, 100], "size_limits": [2000],
-                   "points": [[0, 0], [1, -1], [1, 1]]}}, "sparsity.points.1.1"),
-    ({"count_date_rule": "whenever"}, "count_date_rule"),
-    ({"bonus": "1"}, "bonus"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"shares": {"capitation": "0.70", "cni": "0.22", "sparsity": "0.07"}}, "shares"),
+        (
+            {"shares": {"capitation": "0.70", "cni": "0.22", "sparsity": "0.08", "x": "0"}},
+            "shares.x",
+        ),
+        (
+            {"shares": {"capitation": "-0.1", "cni": "1.02", "sparsity": "0.08"}},
+            "shares.capitation",
+        ),
+        ({"shares": {"capitation": 0.7, "cni": "0.22", "sparsity": "0.08"}}, "shares.capitation"),
+        ({"annual_budget_sek": "-1.00"}, "annual_budget_sek"),
+        ({"annual_budget_sek": "1.001"}, "annual_budget_sek"),
+        (
+            {
+                "age_weights": [
+                    {"from_age": 0, "to_age": 9, "weight": "1"},
+                    {"from_age": 11, "to_age": None, "weight": "1"},
+                ]
+            },
+            "age_weights",
+        ),
+        (
+            {
+                "age_weights": [
+                    {"from_age": 0, "to_age": 9, "weight": "1"},
+                    {"from_age": 9, "to_age": None, "weight": "1"},
+                ]
+            },
+            "age_weights",
+        ),
+        ({"age_weights": [{"from_age": 1, "to_age": None, "weight": "1"}]}, "age_weights"),
+        ({"age_weights": [{"from_age": 0, "to_age": 99, "weight": "1"}]}, "age_weights"),
+        (
+            {"age_weights": [{"from_age": 0, "to_age": None, "weight": "-1"}]},
+            "age_weights.0.weight",
+        ),
+        ({"cni": {"default": "1", "by_deso": {"2380C1010": "-2"}}}, "cni.by_deso.2380C1010"),
+        ({"cni": {"default": "1", "by_deso": {"bad": "2"}}}, "cni.by_deso.bad.[key]"),
+        (
+            {
+                "sparsity": {
+                    "distance_limits_km": [40, 100],
+                    "size_limits": [2000],
+                    "points": [[0, 0], [1, 1]],
+                }
+            },
+            "sparsity.points",
+        ),
+        (
+            {
+                "sparsity": {
+                    "distance_limits_km": [40, 100],
+                    "size_limits": [2000],
+                    "points": [[0, 0], [1, 1], [1, 1, 1]],
+                }
+            },
+            "sparsity.points",
+        ),
+        (
+            {
+                "sparsity": {
+                    "distance_limits_km": [100, 40],
+                    "size_limits": [2000],
+                    "points": [[0, 0], [1, 1], [1, 1]],
+                }
+            },
+            "sparsity.distance_limits_km",
+        ),
+        (
+            {
+                "sparsity": {
+                    "distance_limits_km": [40, 100],
+                    "size_limits": [2000],
+                    "points": [[0, 0], [1, -1], [1, 1]],
+                }
+            },
+            "sparsity.points.1.1",
+        ),
+        ({"count_date_rule": "whenever"}, "count_date_rule"),
+        ({"bonus": "1"}, "bonus"),
+    ],
+)
 def test_invalid_models_are_refused_naming_the_field(change: dict[str, object], field: str) -> None:
     with pytest.raises(ValidationError) as info:
         PaymentModel.model_validate(example_model(**change))

@@ -17,28 +17,47 @@ router = APIRouter(prefix="/v1/models", tags=["models"])
 Year = Annotated[int, Path(ge=2000, le=2100)]
 
 
-@router.put("/{year}", response_model=ModelOut,
-            responses={201: {"model": ModelOut, "description": "first or new version"}})
-def put_model(year: Year, body: PaymentModel, response: Response, sessions: SessionsDep,
-              audit: AuditDep, rid: RequestIdDep,
-              principal: Annotated[Principal, Depends(require_roles(Role.region_admin))]) -> ModelOut:
+@router.put(
+    "/{year}",
+    response_model=ModelOut,
+    responses={201: {"model": ModelOut, "description": "first or new version"}},
+)
+def put_model(
+    year: Year,
+    body: PaymentModel,
+    response: Response,
+    sessions: SessionsDep,
+    audit: AuditDep,
+    rid: RequestIdDep,
+    principal: Annotated[Principal, Depends(require_roles(Role.region_admin))],
+) -> ModelOut:
     """Set the year's model: unchanged is a no-op, a used model gets a new version (201)."""
     with sessions() as session, session.begin():
         stored, outcome = repo.put_model(session, year=year, model=body, sub=principal.sub)
         if outcome != "unchanged":
-            audit.record(session, principal=principal, action=f"model.{outcome}",
-                         entity_type="payment_model", entity_id=f"{year}/v{stored.version}",
-                         request_id=rid)
+            audit.record(
+                session,
+                principal=principal,
+                action=f"model.{outcome}",
+                entity_type="payment_model",
+                entity_id=f"{year}/v{stored.version}",
+                request_id=rid,
+            )
     if outcome in ("created", "new_version"):
         response.status_code = status.HTTP_201_CREATED
     return ModelOut.of(stored, outcome)
 
 
 @router.get("/{year}", response_model=ModelOut)
-def get_model(year: Year, session: SessionDep,
-              _p: Annotated[Principal, Depends(require_roles(
-                  Role.region_admin, Role.finance_approver, Role.ops, Role.service))],
-              version: Annotated[int | None, Query(ge=1)] = None) -> ModelOut:
+def get_model(
+    year: Year,
+    session: SessionDep,
+    _p: Annotated[
+        Principal,
+        Depends(require_roles(Role.region_admin, Role.finance_approver, Role.ops, Role.service)),
+    ],
+    version: Annotated[int | None, Query(ge=1)] = None,
+) -> ModelOut:
     """The year's newest model version, or the given one."""
     stored = repo.get_model(session, year, version)
     if stored is None:

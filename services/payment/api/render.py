@@ -13,11 +13,27 @@ from shared.money import format_sek
 from shared.schemas.payment import Statement
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "statement.html"
-COMPONENT_SV = {"capitation": "Kapitering (ålder)", "cni": "Socioekonomi (CNI)",
-                "sparsity": "Glesbygd"}
-CSV_HEADER = ["HSA-id", "Enhet", "Period", "Version", "Status", "Räknedag", "Modell",
-              "Komponent", "Vikt", "Total vikt", "Andel", "Pott (kr)", "Belopp (kr)",
-              "Förändring (kr)"]
+COMPONENT_SV = {
+    "capitation": "Kapitering (ålder)",
+    "cni": "Socioekonomi (CNI)",
+    "sparsity": "Glesbygd",
+}
+CSV_HEADER = [
+    "HSA-id",
+    "Enhet",
+    "Period",
+    "Version",
+    "Status",
+    "Räknedag",
+    "Modell",
+    "Komponent",
+    "Vikt",
+    "Total vikt",
+    "Andel",
+    "Pott (kr)",
+    "Belopp (kr)",
+    "Förändring (kr)",
+]
 
 
 def comma(value: Decimal | str | None) -> str:
@@ -32,15 +48,40 @@ def statement_csv(s: Statement) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     w.writerow(CSV_HEADER)
-    head = [s.hsa_id, s.unit_name or "", str(s.period), str(s.version), s.status.value,
-            s.count_date.isoformat(), f"{s.model_year} v{s.model_version}"]
+    head = [
+        s.hsa_id,
+        s.unit_name or "",
+        str(s.period),
+        str(s.version),
+        s.status.value,
+        s.count_date.isoformat(),
+        f"{s.model_year} v{s.model_version}",
+    ]
     for ln in s.lines:
-        w.writerow(head + [ln.component.value, comma(ln.weight), comma(ln.total_weight),
-                           comma(ln.share), comma(format_sek(ln.pool_sek)),
-                           comma(format_sek(ln.amount_sek)),
-                           comma(format_sek(ln.delta_sek) if ln.delta_sek is not None else None)])
-    w.writerow(head + ["Summa", "", "", "", "", comma(format_sek(s.total_sek)),
-                       comma(format_sek(s.delta_sek) if s.delta_sek is not None else None)])
+        w.writerow(
+            head
+            + [
+                ln.component.value,
+                comma(ln.weight),
+                comma(ln.total_weight),
+                comma(ln.share),
+                comma(format_sek(ln.pool_sek)),
+                comma(format_sek(ln.amount_sek)),
+                comma(format_sek(ln.delta_sek) if ln.delta_sek is not None else None),
+            ]
+        )
+    w.writerow(
+        head
+        + [
+            "Summa",
+            "",
+            "",
+            "",
+            "",
+            comma(format_sek(s.total_sek)),
+            comma(format_sek(s.delta_sek) if s.delta_sek is not None else None),
+        ]
+    )
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -61,16 +102,27 @@ def _kr(value: Decimal | None) -> str:
 def statement_html(s: Statement) -> str:
     rows = "\n".join(
         f"<tr><td>{escape(COMPONENT_SV.get(ln.component.value, ln.component.value))}</td>"
-        f"<td class=n>{escape(comma(ln.weight))}</td><td class=n>{escape(comma(ln.total_weight))}</td>"
+        f"<td class=n>{escape(comma(ln.weight))}</td>"
+        f"<td class=n>{escape(comma(ln.total_weight))}</td>"
         f"<td class=n>{escape(comma(ln.share))}</td><td class=n>{_kr(ln.pool_sek)}</td>"
         f"<td class=n>{_kr(ln.amount_sek)}</td><td class=n>{_kr(ln.delta_sek)}</td></tr>"
-        for ln in s.lines)
+        for ln in s.lines
+    )
     return Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
-        unit=escape(s.unit_name or s.hsa_id), hsa_id=escape(s.hsa_id), period=escape(str(s.period)),
-        version=s.version, status=escape(s.status.value), count_date=s.count_date.isoformat(),
+        unit=escape(s.unit_name or s.hsa_id),
+        hsa_id=escape(s.hsa_id),
+        period=escape(str(s.period)),
+        version=s.version,
+        status=escape(s.status.value),
+        count_date=s.count_date.isoformat(),
         as_known_at=escape(s.as_known_at.isoformat(timespec="seconds")),
-        model=f"{s.model_year} version {s.model_version}", listed=s.listed, rows=rows,
-        total=_kr(s.total_sek), delta=_kr(s.delta_sek), statement_id=escape(s.statement_id))
+        model=f"{s.model_year} version {s.model_version}",
+        listed=s.listed,
+        rows=rows,
+        total=_kr(s.total_sek),
+        delta=_kr(s.delta_sek),
+        statement_id=escape(s.statement_id),
+    )
 
 
 def statement_pdf(s: Statement) -> bytes:

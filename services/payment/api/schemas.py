@@ -1,4 +1,4 @@
-"""Request and answer bodies of the payment service's own routes (shared ones are in shared/schemas)."""
+"""Bodies of the payment service's own routes (the cross-service ones are in shared/schemas)."""
 
 from __future__ import annotations
 
@@ -25,9 +25,15 @@ class ModelOut(BaseModel):
 
     @classmethod
     def of(cls, stored: StoredModel, outcome: str | None = None) -> ModelOut:
-        return cls(year=stored.year, version=stored.version, used=stored.used,
-                   created_at=stored.created_at, created_by=stored.created_by,
-                   model=stored.model, outcome=outcome)
+        return cls(
+            year=stored.year,
+            version=stored.version,
+            used=stored.used,
+            created_at=stored.created_at,
+            created_by=stored.created_by,
+            model=stored.model,
+            outcome=outcome,
+        )
 
 
 class RunIn(BaseModel):
@@ -67,17 +73,34 @@ class RunOut(BaseModel):
     @classmethod
     def of(cls, run: RunRecord, *, unchanged: bool = False) -> RunOut:
         return cls(
-            run_id=run.run_id, period=run.period, version=run.version, status=run.status,
-            count_date=run.count_date, as_known_at=run.as_known_at, model_year=run.model_year,
-            model_version=run.model_version, pool_sek=from_ore(run.pool_ore),
-            total_sek=from_ore(run.total_ore), undistributed_sek=from_ore(run.undistributed_ore),
+            run_id=run.run_id,
+            period=run.period,
+            version=run.version,
+            status=run.status,
+            count_date=run.count_date,
+            as_known_at=run.as_known_at,
+            model_year=run.model_year,
+            model_version=run.model_version,
+            pool_sek=from_ore(run.pool_ore),
+            total_sek=from_ore(run.total_ore),
+            undistributed_sek=from_ore(run.undistributed_ore),
             delta_sek=from_ore(run.delta_ore) if run.delta_ore is not None else None,
-            created_by=run.created_by, created_at=run.created_at, approved_by=run.approved_by,
-            approved_at=run.approved_at, unchanged=unchanged,
-            components=[ComponentOut(
-                component=c.component, pool_sek=from_ore(c.pool_ore), total_weight=c.total_weight,
-                distributed_sek=from_ore(c.distributed_ore),
-                undistributed_sek=from_ore(c.pool_ore - c.distributed_ore)) for c in run.components])
+            created_by=run.created_by,
+            created_at=run.created_at,
+            approved_by=run.approved_by,
+            approved_at=run.approved_at,
+            unchanged=unchanged,
+            components=[
+                ComponentOut(
+                    component=c.component,
+                    pool_sek=from_ore(c.pool_ore),
+                    total_weight=c.total_weight,
+                    distributed_sek=from_ore(c.distributed_ore),
+                    undistributed_sek=from_ore(c.pool_ore - c.distributed_ore),
+                )
+                for c in run.components
+            ],
+        )
 
 
 class RunList(BaseModel):

@@ -16,28 +16,38 @@ router = APIRouter(prefix="/v1/simulations", tags=["simulations"])
 
 
 @router.post("", response_model=SimulationOut)
-def simulate(body: SimulationIn, sessions: SessionsDep, listing: ListingDep,
-             _p: Annotated[Principal, Depends(require_roles(Role.region_admin, Role.finance_approver))]
-             ) -> SimulationOut:
+def simulate(
+    body: SimulationIn,
+    sessions: SessionsDep,
+    listing: ListingDep,
+    _p: Annotated[Principal, Depends(require_roles(Role.region_admin, Role.finance_approver))],
+) -> SimulationOut:
     """Per unit: the amount under the stored model, under the proposed one, and the difference."""
-    sim = usecases.simulate(sessions=sessions, listing=listing, period=body.period,
-                            proposed=body.model)
+    sim = usecases.simulate(
+        sessions=sessions, listing=listing, period=body.period, proposed=body.model
+    )
     current = {u.hsa_id: u.total_ore for u in sim.current.units} if sim.current else {}
     units = []
     for u in sim.proposed.units:
         now = current.get(u.hsa_id) if sim.current else None
         if sim.current is not None and now is None:
             now = 0
-        units.append(SimulationUnit(
-            hsa_id=u.hsa_id, unit_name=u.name,
-            current_sek=from_ore(now) if now is not None else None,
-            proposed_sek=from_ore(u.total_ore),
-            difference_sek=from_ore(u.total_ore - now) if now is not None else None))
+        units.append(
+            SimulationUnit(
+                hsa_id=u.hsa_id,
+                unit_name=u.name,
+                current_sek=from_ore(now) if now is not None else None,
+                proposed_sek=from_ore(u.total_ore),
+                difference_sek=from_ore(u.total_ore - now) if now is not None else None,
+            )
+        )
     return SimulationOut(
-        period=body.period, as_known_at=sim.as_known_at,
+        period=body.period,
+        as_known_at=sim.as_known_at,
         current_model_version=sim.current_model_version,
         current_total_sek=from_ore(sim.current.total_ore) if sim.current else None,
         proposed_total_sek=from_ore(sim.proposed.total_ore),
         current_undistributed_sek=from_ore(sim.current.undistributed_ore) if sim.current else None,
         proposed_undistributed_sek=from_ore(sim.proposed.undistributed_ore),
-        units=units)
+        units=units,
+    )

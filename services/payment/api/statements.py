@@ -22,7 +22,9 @@ from shared.ratelimit import provider_rate_limit
 from shared.schemas.payment import Statement, StatementList
 
 router = APIRouter(prefix="/v1/statements", tags=["statements"])
-Readers = Depends(require_roles(Role.region_admin, Role.finance_approver, Role.provider, Role.service))
+Readers = Depends(
+    require_roles(Role.region_admin, Role.finance_approver, Role.provider, Role.service)
+)
 RateLimited = [Depends(provider_rate_limit)]
 
 
@@ -33,7 +35,8 @@ class NotAcceptable(HalsovalError):
 
 @router.get("", response_model=StatementList, dependencies=RateLimited)
 def list_statements(
-    session: SessionDep, principal: Annotated[Principal, Readers],
+    session: SessionDep,
+    principal: Annotated[Principal, Readers],
     period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
     hsa_id: Annotated[str | None, Query(max_length=64)] = None,
     version: Annotated[int | None, Query(ge=1)] = None,
@@ -45,20 +48,32 @@ def list_statements(
     approved payments with it).
     """
     p = Period.parse(period)
-    chosen = repo.resolve_version(session, principal, period=p, version=version,
-                                  approved_only=approved_only)
+    chosen = repo.resolve_version(
+        session, principal, period=p, version=version, approved_only=approved_only
+    )
     if chosen is None:
         return StatementList(period=p, version=None, statements=[])
-    found = repo.list_statements(session, principal, period=p, version=chosen, hsa_id=hsa_id,
-                                 approved_only=approved_only)
+    found = repo.list_statements(
+        session, principal, period=p, version=chosen, hsa_id=hsa_id, approved_only=approved_only
+    )
     return StatementList(period=p, version=chosen, statements=found)
 
 
-@router.get("/{statement_id}", response_model=Statement, dependencies=RateLimited,
-            responses={200: {"content": {"text/csv": {}, "application/pdf": {}}},
-                       404: {"description": "no such statement, or not yours"}})
-def get_statement(statement_id: str, request: Request, session: SessionDep,
-                  principal: Annotated[Principal, Readers]) -> Response | Statement:
+@router.get(
+    "/{statement_id}",
+    response_model=Statement,
+    dependencies=RateLimited,
+    responses={
+        200: {"content": {"text/csv": {}, "application/pdf": {}}},
+        404: {"description": "no such statement, or not yours"},
+    },
+)
+def get_statement(
+    statement_id: str,
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, Readers],
+) -> Response | Statement:
     """One statement; `Accept: text/csv` or `application/pdf` for the printable forms."""
     statement = repo.get_statement(session, principal, statement_id)
     if statement is None:
@@ -66,12 +81,19 @@ def get_statement(statement_id: str, request: Request, session: SessionDep,
     accept = request.headers.get("accept", "").lower()
     name = f"utbetalning-{statement.hsa_id}-{statement.period}-v{statement.version}"
     if "application/pdf" in accept:
-        return Response(statement_pdf(statement), media_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+        return Response(
+            statement_pdf(statement),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
+        )
     if "text/csv" in accept:
-        return Response(statement_csv(statement), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+        return Response(
+            statement_csv(statement),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
     if accept and not any(t in accept for t in ("application/json", "*/*", "application/*")):
-        raise NotAcceptable("this statement is available as application/json, text/csv "
-                            "or application/pdf")
+        raise NotAcceptable(
+            "this statement is available as application/json, text/csv or application/pdf"
+        )
     return statement

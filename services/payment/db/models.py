@@ -27,7 +27,8 @@ metadata = make_metadata()
 audit_log, audit_head = audit_tables(metadata)
 
 payment_model = Table(
-    "payment_model", metadata,
+    "payment_model",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("year", Integer, nullable=False),
     Column("version", Integer, nullable=False),
@@ -40,7 +41,8 @@ payment_model = Table(
 )
 
 payment_run = Table(
-    "payment_run", metadata,
+    "payment_run",
+    metadata,
     Column("id", String(32), primary_key=True),
     Column("period", String(7), nullable=False, index=True),
     Column("version", Integer, nullable=False),
@@ -62,7 +64,8 @@ payment_run = Table(
 )
 
 payment_run_component = Table(
-    "payment_run_component", metadata,
+    "payment_run_component",
+    metadata,
     Column("run_id", String(32), ForeignKey("payment_run.id"), primary_key=True),
     Column("component", String(20), primary_key=True),
     Column("pool_ore", BigInteger, nullable=False),
@@ -71,7 +74,8 @@ payment_run_component = Table(
 )
 
 payment_statement = Table(
-    "payment_statement", metadata,
+    "payment_statement",
+    metadata,
     Column("id", String(32), primary_key=True),
     Column("run_id", String(32), ForeignKey("payment_run.id"), nullable=False, index=True),
     Column("hsa_id", String(64), nullable=False, index=True),
@@ -83,7 +87,8 @@ payment_statement = Table(
 )
 
 payment_statement_line = Table(
-    "payment_statement_line", metadata,
+    "payment_statement_line",
+    metadata,
     Column("statement_id", String(32), ForeignKey("payment_statement.id"), primary_key=True),
     Column("component", String(20), primary_key=True),
     Column("run_id", String(32), nullable=False, index=True),

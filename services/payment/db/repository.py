@@ -39,6 +39,7 @@ def new_id() -> str:
 
 # --- payment models -------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class StoredModel:
     year: int
@@ -50,50 +51,73 @@ class StoredModel:
 
 
 def _stored_model(row: Any) -> StoredModel:
-    return StoredModel(year=row.year, version=row.version, used=bool(row.used),
-                       created_at=utc(row.created_at), created_by=row.created_by,
-                       model=PaymentModel.model_validate(json.loads(row.body)))
+    return StoredModel(
+        year=row.year,
+        version=row.version,
+        used=bool(row.used),
+        created_at=utc(row.created_at),
+        created_by=row.created_by,
+        model=PaymentModel.model_validate(json.loads(row.body)),
+    )
 
 
 def get_model(session: Session, year: int, version: int | None = None) -> StoredModel | None:
     """The given version of the year's model, else its newest."""
     q = select(payment_model).where(payment_model.c.year == year)
-    q = q.where(payment_model.c.version == version) if version is not None \
+    q = (
+        q.where(payment_model.c.version == version)
+        if version is not None
         else q.order_by(payment_model.c.version.desc()).limit(1)
+    )
     row = session.execute(q).first()
     return _stored_model(row) if row else None
 
 
-def put_model(session: Session, *, year: int, model: PaymentModel, sub: str) -> tuple[StoredModel, str]:
+def put_model(
+    session: Session, *, year: int, model: PaymentModel, sub: str
+) -> tuple[StoredModel, str]:
     """Store a model; outcome is created, unchanged, updated (not yet used) or new_version."""
     current = session.execute(
-        select(payment_model).where(payment_model.c.year == year)
-        .order_by(payment_model.c.version.desc()).limit(1).with_for_update()).first()
+        select(payment_model)
+        .where(payment_model.c.year == year)
+        .order_by(payment_model.c.version.desc())
+        .limit(1)
+        .with_for_update()
+    ).first()
     body = model.canonical_json()
     now = dt.datetime.now(dt.UTC)
     if current is not None and current.body == body:
         return _stored_model(current), "unchanged"
     if current is not None and not current.used:
-        session.execute(update(payment_model).where(payment_model.c.id == current.id)
-                        .values(body=body, created_at=now, created_by=sub))
+        session.execute(
+            update(payment_model)
+            .where(payment_model.c.id == current.id)
+            .values(body=body, created_at=now, created_by=sub)
+        )
         version, outcome = int(current.version), "updated"
     else:
         version = int(current.version) + 1 if current is not None else 1
         outcome = "new_version" if current is not None else "created"
-        session.execute(insert(payment_model).values(year=year, version=version, body=body, used=False,
-                                                     created_at=now, created_by=sub))
+        session.execute(
+            insert(payment_model).values(
+                year=year, version=version, body=body, used=False, created_at=now, created_by=sub
+            )
+        )
     stored = get_model(session, year, version)
     assert stored is not None
     return stored, outcome
 
 
 def mark_model_used(session: Session, year: int, version: int) -> None:
-    session.execute(update(payment_model)
-                    .where(payment_model.c.year == year, payment_model.c.version == version)
-                    .values(used=True))
+    session.execute(
+        update(payment_model)
+        .where(payment_model.c.year == year, payment_model.c.version == version)
+        .values(used=True)
+    )
 
 
 # --- runs -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ComponentTotals:
@@ -125,27 +149,49 @@ class RunRecord:
     components: tuple[ComponentTotals, ...]
 
 
-def _runs(session: Session, where: ColumnElement[bool], order: Any = None) -> list[RunRecord]:
-    q = select(payment_run).where(where)
-    rows = session.execute(q.order_by(order) if order is not None else q).all()
+def _runs(session: Session, where: ColumnElement[bool]) -> list[RunRecord]:
+    q = select(payment_run).where(where).order_by(payment_run.c.period, payment_run.c.version)
+    rows = session.execute(q).all()
     if not rows:
         return []
     comps: dict[str, list[ComponentTotals]] = defaultdict(list)
-    for c in session.execute(select(payment_run_component)
-                             .where(payment_run_component.c.run_id.in_([r.id for r in rows]))):
-        comps[c.run_id].append(ComponentTotals(Component(c.component), int(c.pool_ore),
-                                               Decimal(c.total_weight), int(c.distributed_ore)))
+    for c in session.execute(
+        select(payment_run_component).where(
+            payment_run_component.c.run_id.in_([r.id for r in rows])
+        )
+    ):
+        comps[c.run_id].append(
+            ComponentTotals(
+                Component(c.component),
+                int(c.pool_ore),
+                Decimal(c.total_weight),
+                int(c.distributed_ore),
+            )
+        )
     order_of = {c: i for i, c in enumerate(Component)}
-    return [RunRecord(
-        run_id=r.id, period=Period.parse(r.period), version=r.version, status=RunStatus(r.status),
-        count_date=r.count_date, as_known_at=utc(r.as_known_at), model_year=r.model_year,
-        model_version=r.model_version, pool_ore=int(r.pool_ore), total_ore=int(r.total_ore),
-        undistributed_ore=int(r.undistributed_ore),
-        delta_ore=int(r.delta_ore) if r.delta_ore is not None else None, fingerprint=r.fingerprint,
-        created_by=r.created_by, created_at=utc(r.created_at), approved_by=r.approved_by,
-        approved_at=utc(r.approved_at) if r.approved_at else None,
-        components=tuple(sorted(comps[r.id], key=lambda c: order_of[c.component])),
-    ) for r in rows]
+    return [
+        RunRecord(
+            run_id=r.id,
+            period=Period.parse(r.period),
+            version=r.version,
+            status=RunStatus(r.status),
+            count_date=r.count_date,
+            as_known_at=utc(r.as_known_at),
+            model_year=r.model_year,
+            model_version=r.model_version,
+            pool_ore=int(r.pool_ore),
+            total_ore=int(r.total_ore),
+            undistributed_ore=int(r.undistributed_ore),
+            delta_ore=int(r.delta_ore) if r.delta_ore is not None else None,
+            fingerprint=r.fingerprint,
+            created_by=r.created_by,
+            created_at=utc(r.created_at),
+            approved_by=r.approved_by,
+            approved_at=utc(r.approved_at) if r.approved_at else None,
+            components=tuple(sorted(comps[r.id], key=lambda c: order_of[c.component])),
+        )
+        for r in rows
+    ]
 
 
 def get_run(session: Session, run_id: str) -> RunRecord | None:
@@ -155,12 +201,16 @@ def get_run(session: Session, run_id: str) -> RunRecord | None:
 
 def list_runs(session: Session, period: Period | None = None) -> list[RunRecord]:
     where = payment_run.c.period == str(period) if period is not None else true()
-    return _runs(session, where, order=(payment_run.c.period, payment_run.c.version))
+    return _runs(session, where)
 
 
 def latest_run(session: Session, period: Period, *, lock: bool = False) -> RunRecord | None:
-    q = select(payment_run.c.id).where(payment_run.c.period == str(period)) \
-        .order_by(payment_run.c.version.desc()).limit(1)
+    q = (
+        select(payment_run.c.id)
+        .where(payment_run.c.period == str(period))
+        .order_by(payment_run.c.version.desc())
+        .limit(1)
+    )
     run_id = session.execute(q.with_for_update() if lock else q).scalar()
     return get_run(session, run_id) if run_id else None
 
@@ -174,32 +224,71 @@ class PreviousUnit:
 def run_amounts(session: Session, run_id: str) -> dict[str, PreviousUnit]:
     """Each unit's line amounts in a run: what a correction's deltas are measured against."""
     out: dict[str, PreviousUnit] = {}
-    q = select(payment_statement.c.hsa_id, payment_statement.c.unit_name,
-               payment_statement_line.c.component, payment_statement_line.c.amount_ore) \
-        .join(payment_statement, payment_statement.c.id == payment_statement_line.c.statement_id) \
+    q = (
+        select(
+            payment_statement.c.hsa_id,
+            payment_statement.c.unit_name,
+            payment_statement_line.c.component,
+            payment_statement_line.c.amount_ore,
+        )
+        .join(payment_statement, payment_statement.c.id == payment_statement_line.c.statement_id)
         .where(payment_statement_line.c.run_id == run_id)
+    )
     for hsa_id, name, component, amount in session.execute(q):
         out.setdefault(hsa_id, PreviousUnit(name, {})).amounts[Component(component)] = int(amount)
     return out
 
 
-def insert_run(session: Session, *, result: MonthResult, count_date: dt.date,
-               as_known_at: dt.datetime, model_year: int, model_version: int, version: int,
-               fingerprint: str, sub: str, previous: dict[str, PreviousUnit] | None) -> str:
+def insert_run(
+    session: Session,
+    *,
+    result: MonthResult,
+    count_date: dt.date,
+    as_known_at: dt.datetime,
+    model_year: int,
+    model_version: int,
+    version: int,
+    fingerprint: str,
+    sub: str,
+    previous: dict[str, PreviousUnit] | None,
+) -> str:
     """Store a run, its pools, statements and lines with bulk inserts; returns the run id."""
     run_id = new_id()
-    prev_total = sum(sum(p.amounts.values()) for p in previous.values()) if previous is not None else None
-    session.execute(insert(payment_run).values(
-        id=run_id, period=str(result.period), version=version, status=RunStatus.calculated.value,
-        count_date=count_date, as_known_at=utc(as_known_at), model_year=model_year,
-        model_version=model_version, pool_ore=result.pool_ore, total_ore=result.total_ore,
-        undistributed_ore=result.undistributed_ore,
-        delta_ore=result.total_ore - prev_total if prev_total is not None else None,
-        fingerprint=fingerprint, created_by=sub, created_at=dt.datetime.now(dt.UTC)))
-    session.execute(insert(payment_run_component), [
-        {"run_id": run_id, "component": c.component.value, "pool_ore": c.pool_ore,
-         "total_weight": fmt(c.total_weight), "distributed_ore": c.distributed_ore}
-        for c in result.components])
+    prev_total = (
+        sum(sum(p.amounts.values()) for p in previous.values()) if previous is not None else None
+    )
+    session.execute(
+        insert(payment_run).values(
+            id=run_id,
+            period=str(result.period),
+            version=version,
+            status=RunStatus.calculated.value,
+            count_date=count_date,
+            as_known_at=utc(as_known_at),
+            model_year=model_year,
+            model_version=model_version,
+            pool_ore=result.pool_ore,
+            total_ore=result.total_ore,
+            undistributed_ore=result.undistributed_ore,
+            delta_ore=result.total_ore - prev_total if prev_total is not None else None,
+            fingerprint=fingerprint,
+            created_by=sub,
+            created_at=dt.datetime.now(dt.UTC),
+        )
+    )
+    session.execute(
+        insert(payment_run_component),
+        [
+            {
+                "run_id": run_id,
+                "component": c.component.value,
+                "pool_ore": c.pool_ore,
+                "total_weight": fmt(c.total_weight),
+                "distributed_ore": c.distributed_ore,
+            }
+            for c in result.components
+        ],
+    )
     statements: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
     for unit in result.units:
@@ -211,12 +300,28 @@ def insert_run(session: Session, *, result: MonthResult, count_date: dt.date,
             if previous is not None:
                 delta = ln.amount_ore - (before.amounts.get(ln.component, 0) if before else 0)
                 unit_delta += delta
-            lines.append({"statement_id": sid, "component": ln.component.value, "run_id": run_id,
-                          "weight": fmt(ln.weight), "share": fmt(ln.share),
-                          "amount_ore": ln.amount_ore, "delta_ore": delta})
-        statements.append({"id": sid, "run_id": run_id, "hsa_id": unit.hsa_id, "unit_name": unit.name,
-                           "listed": unit.listed, "total_ore": unit.total_ore,
-                           "delta_ore": unit_delta if previous is not None else None})
+            lines.append(
+                {
+                    "statement_id": sid,
+                    "component": ln.component.value,
+                    "run_id": run_id,
+                    "weight": fmt(ln.weight),
+                    "share": fmt(ln.share),
+                    "amount_ore": ln.amount_ore,
+                    "delta_ore": delta,
+                }
+            )
+        statements.append(
+            {
+                "id": sid,
+                "run_id": run_id,
+                "hsa_id": unit.hsa_id,
+                "unit_name": unit.name,
+                "listed": unit.listed,
+                "total_ore": unit.total_ore,
+                "delta_ore": unit_delta if previous is not None else None,
+            }
+        )
     if statements:
         session.execute(insert(payment_statement), statements)
         session.execute(insert(payment_statement_line), lines)
@@ -228,49 +333,78 @@ def approve_run(session: Session, run_id: str, sub: str) -> bool:
     done = session.execute(
         update(payment_run)
         .where(payment_run.c.id == run_id, payment_run.c.status == RunStatus.calculated.value)
-        .values(status=RunStatus.approved.value, approved_by=sub,
-                approved_at=dt.datetime.now(dt.UTC)))
+        .values(
+            status=RunStatus.approved.value, approved_by=sub, approved_at=dt.datetime.now(dt.UTC)
+        )
+    )
     return bool(getattr(done, "rowcount", 0))
 
 
 # --- statements -----------------------------------------------------------------------------
+
 
 def readable(principal: Principal) -> ColumnElement[bool]:
     """The rows this principal may read, as SQL. A provider: its own units of approved runs."""
     if principal.has(Role.region_admin, Role.finance_approver, Role.service):
         return true()
     if Role.provider in principal.roles and principal.hsa_ids:
-        return and_(payment_statement.c.hsa_id.in_(sorted(principal.hsa_ids)),
-                    payment_run.c.status == RunStatus.approved.value)
+        return and_(
+            payment_statement.c.hsa_id.in_(sorted(principal.hsa_ids)),
+            payment_run.c.status == RunStatus.approved.value,
+        )
     return false()  # anyone else, and a provider without units, sees nothing
 
 
-def resolve_version(session: Session, principal: Principal, *, period: Period,
-                    version: int | None, approved_only: bool) -> int | None:
+def resolve_version(
+    session: Session,
+    principal: Principal,
+    *,
+    period: Period,
+    version: int | None,
+    approved_only: bool,
+) -> int | None:
     """The version a listing shows: the given one, else the newest this principal may read."""
     if version is not None:
         return version
     q = select(func.max(payment_run.c.version)).where(payment_run.c.period == str(period))
-    if approved_only or principal.is_provider_only or not principal.has(
-            Role.region_admin, Role.finance_approver, Role.service):
+    if (
+        approved_only
+        or principal.is_provider_only
+        or not principal.has(Role.region_admin, Role.finance_approver, Role.service)
+    ):
         q = q.where(payment_run.c.status == RunStatus.approved.value)
     found = session.execute(q).scalar()
     return int(found) if found is not None else None
 
 
-def _statements(session: Session, principal: Principal, where: ColumnElement[bool]) -> list[Statement]:
-    q = (select(payment_statement, payment_run.c.period, payment_run.c.version, payment_run.c.status,
-                payment_run.c.count_date, payment_run.c.as_known_at, payment_run.c.model_year,
-                payment_run.c.model_version)
-         .join(payment_run, payment_run.c.id == payment_statement.c.run_id)
-         .where(where, readable(principal))
-         .order_by(payment_statement.c.hsa_id))
+def _statements(
+    session: Session, principal: Principal, where: ColumnElement[bool]
+) -> list[Statement]:
+    q = (
+        select(
+            payment_statement,
+            payment_run.c.period,
+            payment_run.c.version,
+            payment_run.c.status,
+            payment_run.c.count_date,
+            payment_run.c.as_known_at,
+            payment_run.c.model_year,
+            payment_run.c.model_version,
+        )
+        .join(payment_run, payment_run.c.id == payment_statement.c.run_id)
+        .where(where, readable(principal))
+        .order_by(payment_statement.c.hsa_id)
+    )
     rows = session.execute(q).all()
     if not rows:
         return []
     run_ids = sorted({r.run_id for r in rows})
-    pools = {(c.run_id, c.component): c for c in session.execute(
-        select(payment_run_component).where(payment_run_component.c.run_id.in_(run_ids)))}
+    pools = {
+        (c.run_id, c.component): c
+        for c in session.execute(
+            select(payment_run_component).where(payment_run_component.c.run_id.in_(run_ids))
+        )
+    }
     lines: dict[str, list[StatementLine]] = defaultdict(list)
     line_q = select(payment_statement_line).where(payment_statement_line.c.run_id.in_(run_ids))
     if len(rows) < 500:
@@ -281,22 +415,48 @@ def _statements(session: Session, principal: Principal, where: ColumnElement[boo
         if ln.statement_id not in wanted:
             continue
         pool = pools[(ln.run_id, ln.component)]
-        lines[ln.statement_id].append(StatementLine(
-            component=Component(ln.component), weight=Decimal(ln.weight),
-            total_weight=Decimal(pool.total_weight), share=Decimal(ln.share),
-            pool_sek=from_ore(int(pool.pool_ore)), amount_sek=from_ore(int(ln.amount_ore)),
-            delta_sek=from_ore(int(ln.delta_ore)) if ln.delta_ore is not None else None))
-    return [Statement(
-        statement_id=r.id, run_id=r.run_id, period=Period.parse(r.period), version=r.version,
-        status=RunStatus(r.status), count_date=r.count_date, as_known_at=utc(r.as_known_at),
-        model_year=r.model_year, model_version=r.model_version, hsa_id=r.hsa_id,
-        unit_name=r.unit_name, listed=r.listed, lines=lines[r.id], total_sek=from_ore(int(r.total_ore)),
-        delta_sek=from_ore(int(r.delta_ore)) if r.delta_ore is not None else None,
-    ) for r in rows]
+        lines[ln.statement_id].append(
+            StatementLine(
+                component=Component(ln.component),
+                weight=Decimal(ln.weight),
+                total_weight=Decimal(pool.total_weight),
+                share=Decimal(ln.share),
+                pool_sek=from_ore(int(pool.pool_ore)),
+                amount_sek=from_ore(int(ln.amount_ore)),
+                delta_sek=from_ore(int(ln.delta_ore)) if ln.delta_ore is not None else None,
+            )
+        )
+    return [
+        Statement(
+            statement_id=r.id,
+            run_id=r.run_id,
+            period=Period.parse(r.period),
+            version=r.version,
+            status=RunStatus(r.status),
+            count_date=r.count_date,
+            as_known_at=utc(r.as_known_at),
+            model_year=r.model_year,
+            model_version=r.model_version,
+            hsa_id=r.hsa_id,
+            unit_name=r.unit_name,
+            listed=r.listed,
+            lines=lines[r.id],
+            total_sek=from_ore(int(r.total_ore)),
+            delta_sek=from_ore(int(r.delta_ore)) if r.delta_ore is not None else None,
+        )
+        for r in rows
+    ]
 
 
-def list_statements(session: Session, principal: Principal, *, period: Period, version: int,
-                    hsa_id: str | None = None, approved_only: bool = False) -> list[Statement]:
+def list_statements(
+    session: Session,
+    principal: Principal,
+    *,
+    period: Period,
+    version: int,
+    hsa_id: str | None = None,
+    approved_only: bool = False,
+) -> list[Statement]:
     where = and_(payment_run.c.period == str(period), payment_run.c.version == version)
     if approved_only:
         where = and_(where, payment_run.c.status == RunStatus.approved.value)

@@ -83,11 +83,19 @@ class MonthResult:
     def fingerprint(self, *, model_year: int, model_version: int, count_date: str) -> str:
         """Equal fingerprints mean a re-run would store exactly the same statements."""
         doc = {
-            "model": [model_year, model_version], "count_date": count_date,
-            "components": [[c.component.value, c.pool_ore, fmt(c.total_weight)]
-                           for c in self.components],
-            "units": [[u.hsa_id, u.listed, [[ln.component.value, fmt(ln.weight), ln.amount_ore]
-                                             for ln in u.lines]] for u in self.units],
+            "model": [model_year, model_version],
+            "count_date": count_date,
+            "components": [
+                [c.component.value, c.pool_ore, fmt(c.total_weight)] for c in self.components
+            ],
+            "units": [
+                [
+                    u.hsa_id,
+                    u.listed,
+                    [[ln.component.value, fmt(ln.weight), ln.amount_ore] for ln in u.lines],
+                ]
+                for u in self.units
+            ],
         }
         return hashlib.sha256(json.dumps(doc, separators=(",", ":")).encode()).hexdigest()
 
@@ -120,8 +128,11 @@ def calculate_month(model: PaymentModel, period: Period, units: Sequence[UnitInp
     if len({u.hsa_id for u in ordered}) != len(ordered):
         raise ValueError("a unit appears twice in the counts")
     weights = {u.hsa_id: unit_weights(model, u) for u in ordered}
-    shares = {Component.capitation: model.shares.capitation, Component.cni: model.shares.cni,
-              Component.sparsity: model.shares.sparsity}
+    shares = {
+        Component.capitation: model.shares.capitation,
+        Component.cni: model.shares.cni,
+        Component.sparsity: model.shares.sparsity,
+    }
     pools: list[ComponentPool] = []
     amounts: dict[Component, dict[str, int]] = {}
     totals: dict[Component, Decimal] = {}
@@ -134,15 +145,32 @@ def calculate_month(model: PaymentModel, period: Period, units: Sequence[UnitInp
         pools.append(ComponentPool(component, pool, totals[component], paid))
     results = tuple(
         UnitResult(
-            hsa_id=u.hsa_id, listed=u.listed, name=u.name,
-            lines=tuple(Line(c, weights[u.hsa_id][c], _share(weights[u.hsa_id][c], totals[c]),
-                             amounts[c][u.hsa_id]) for c in Component))
-        for u in ordered)
+            hsa_id=u.hsa_id,
+            listed=u.listed,
+            name=u.name,
+            lines=tuple(
+                Line(
+                    c,
+                    weights[u.hsa_id][c],
+                    _share(weights[u.hsa_id][c], totals[c]),
+                    amounts[c][u.hsa_id],
+                )
+                for c in Component
+            ),
+        )
+        for u in ordered
+    )
     return MonthResult(period=period, components=tuple(pools), units=results)
 
 
-def line_deltas(result: MonthResult, previous: Mapping[str, Mapping[Component, int]]
-                ) -> dict[str, dict[Component, int]]:
+def line_deltas(
+    result: MonthResult, previous: Mapping[str, Mapping[Component, int]]
+) -> dict[str, dict[Component, int]]:
     """Per unit and line: new amount − the previous version's (a unit new to the period had 0)."""
-    return {u.hsa_id: {ln.component: ln.amount_ore - previous.get(u.hsa_id, {}).get(ln.component, 0)
-                       for ln in u.lines} for u in result.units}
+    return {
+        u.hsa_id: {
+            ln.component: ln.amount_ore - previous.get(u.hsa_id, {}).get(ln.component, 0)
+            for ln in u.lines
+        }
+        for u in result.units
+    }

@@ -71,7 +71,8 @@ class SparsityMatrix(BaseModel):
         if len(v) != rows or any(len(r) != cols for r in v):
             raise ValueError(
                 f"points must be a {rows} x {cols} matrix "
-                "(len(distance_limits_km)+1 rows of len(size_limits)+1 numbers)")
+                "(len(distance_limits_km)+1 rows of len(size_limits)+1 numbers)"
+            )
         return v
 
 

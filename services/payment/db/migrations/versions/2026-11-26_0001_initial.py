@@ -21,8 +21,12 @@ def upgrade() -> None:
     # migration never changes when shared/ does.
     op.create_table(
         "audit_log",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
-                  autoincrement=True),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor_sub", sa.String(200), nullable=False),
         sa.Column("actor_roles", sa.String(200), nullable=False),
@@ -89,8 +93,9 @@ def upgrade() -> None:
         sa.Column("pool_ore", sa.BigInteger(), nullable=False),
         sa.Column("total_weight", sa.String(80), nullable=False),
         sa.Column("distributed_ore", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(["run_id"], ["payment_run.id"],
-                                name="fk_payment_run_component_run_id_payment_run"),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["payment_run.id"], name="fk_payment_run_component_run_id_payment_run"
+        ),
         sa.PrimaryKeyConstraint("run_id", "component", name="pk_payment_run_component"),
     )
     op.create_table(
@@ -102,8 +107,9 @@ def upgrade() -> None:
         sa.Column("listed", sa.Integer(), nullable=False),
         sa.Column("total_ore", sa.BigInteger(), nullable=False),
         sa.Column("delta_ore", sa.BigInteger(), nullable=True),
-        sa.ForeignKeyConstraint(["run_id"], ["payment_run.id"],
-                                name="fk_payment_statement_run_id_payment_run"),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["payment_run.id"], name="fk_payment_statement_run_id_payment_run"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_payment_statement"),
         sa.UniqueConstraint("run_id", "hsa_id", name="uq_payment_statement_run_hsa"),
     )
@@ -118,8 +124,11 @@ def upgrade() -> None:
         sa.Column("share", sa.String(40), nullable=False),
         sa.Column("amount_ore", sa.BigInteger(), nullable=False),
         sa.Column("delta_ore", sa.BigInteger(), nullable=True),
-        sa.ForeignKeyConstraint(["statement_id"], ["payment_statement.id"],
-                                name="fk_payment_statement_line_statement_id_payment_statement"),
+        sa.ForeignKeyConstraint(
+            ["statement_id"],
+            ["payment_statement.id"],
+            name="fk_payment_statement_line_statement_id_payment_statement",
+        ),
         sa.PrimaryKeyConstraint("statement_id", "component", name="pk_payment_statement_line"),
     )
     op.create_index("ix_payment_statement_line_run_id", "payment_statement_line", ["run_id"])
