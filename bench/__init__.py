@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench SIZE=rjh|stockholm|sweden` (see docs/benchmarks.md)."""
