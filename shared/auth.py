@@ -282,13 +282,25 @@ def _allowed_roles(dependant: Any) -> frozenset[Role] | None:
     return found
 
 
+def _api_routes(app: FastAPI) -> Iterable[tuple[str, set[str], Any]]:
+    """(path, methods, dependant) of every API route, included routers flattened."""
+    try:  # FastAPI versions that include routers lazily expose their effective routes here
+        from fastapi.routing import iter_route_contexts  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:  # pragma: no cover - older FastAPI: included routes are copied in
+        for route in app.routes:
+            if isinstance(route, APIRoute):
+                yield route.path, set(route.methods or ()), route.dependant
+        return
+    for ctx in iter_route_contexts(app.routes):
+        if isinstance(ctx.original_route, APIRoute):
+            yield str(ctx.path), set(ctx.methods or ()), ctx.dependant
+
+
 def route_roles(app: FastAPI) -> list[RouteRoles]:
     """Every API route of the app with its enforced roles, for the roles-table test and docs."""
     rows: list[RouteRoles] = []
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
-        roles = _allowed_roles(route.dependant)
-        for method in sorted(set(route.methods or ()) - {"HEAD", "OPTIONS"}):
-            rows.append(RouteRoles(method=method, path=route.path, roles=roles))
+    for path, methods, dependant in _api_routes(app):
+        roles = _allowed_roles(dependant)
+        for method in sorted(methods - {"HEAD", "OPTIONS"}):
+            rows.append(RouteRoles(method=method, path=path, roles=roles))
     return sorted(rows, key=lambda r: (r.path, r.method))
