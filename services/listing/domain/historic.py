@@ -1,0 +1,67 @@
+"""Validation of one historic listing row (bulk migration of a region's history)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from services.listing.domain.listing import Reason
+from shared.ids import InvalidIdentityNumber, parse_identity_number
+
+LISTING_HEADER = ("personnummer", "hsa_id", "valid_from", "valid_to", "reason", "special_reason")
+_HSA = re.compile(r"^SE\d{10}-[0-9A-Za-z]{1,31}$")
+_REASONS = {r.value for r in Reason}
+_BOOLS = {"true": True, "false": False, "": False}
+
+
+@dataclass(frozen=True, slots=True)
+class HistoricRow:
+    personnummer: str
+    hsa_id: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    reason: str
+    special_reason: bool
+
+
+def _iso(value: str) -> dt.date:
+    if len(value) != 10:
+        raise ValueError(value)
+    return dt.date.fromisoformat(value)
+
+
+def parse_historic_row(values: list[str]) -> tuple[HistoricRow | None, list[tuple[str, str]]]:
+    """Check one row given in LISTING_HEADER order."""
+    if len(values) != len(LISTING_HEADER):
+        return None, [("row", f"has {len(values)} fields, expected {len(LISTING_HEADER)}")]
+    pnr, hsa, start_s, end_s, reason, special_s = (v.strip() for v in values)
+    errors: list[tuple[str, str]] = []
+    identity = None
+    try:
+        identity = parse_identity_number(pnr)
+        if identity.is_coordination_number:
+            errors.append(("personnummer", "a samordningsnummer cannot be listed"))
+    except InvalidIdentityNumber as exc:
+        errors.append(("personnummer", str(exc)))
+    if not _HSA.match(hsa):
+        errors.append(("hsa_id", "is not an HSA-id"))
+    start = end = None
+    try:
+        start = _iso(start_s)
+    except ValueError:
+        errors.append(("valid_from", "must be an ISO date (YYYY-MM-DD)"))
+    try:
+        end = _iso(end_s) if end_s else None
+    except ValueError:
+        errors.append(("valid_to", "must be an ISO date (YYYY-MM-DD) or empty"))
+    if start is not None and end is not None and end < start:
+        errors.append(("valid_to", "is before valid_from"))
+    if reason not in _REASONS:
+        errors.append(("reason", "must be choice, default or administrative"))
+    special = _BOOLS.get(special_s.lower())
+    if special is None:
+        errors.append(("special_reason", "must be true, false or empty"))
+    if errors or identity is None or start is None or special is None:
+        return None, errors
+    return HistoricRow(identity.value, hsa, start, end, reason, special), []
