@@ -610,3 +610,25 @@ def test_totals_are_sums_of_rows(env: Env) -> None:
     assert D(s["total_neutrality_sek"]) == sum(
         D(u["amount_sek"]) for u in s["units"] if u["amount_sek"]
     )
+
+
+def test_roles_table(env: Env) -> None:
+    """Every /v1 route declares its roles; the table is what the brief asks for."""
+    from shared.auth import route_roles
+
+    table = {(r.method, r.path): r.roles for r in route_roles(env.client.app)}  # type: ignore[arg-type]
+    readers = {"region_admin", "finance_approver", "ops", "service", "provider"}
+    expected = {
+        ("PUT", "/v1/designations/{year}/{care_type}/{municipality_code}"): {"region_admin"},
+        ("GET", "/v1/designations/{year}"): readers,
+        ("PUT", "/v1/models/{year}"): {"region_admin"},
+        ("GET", "/v1/models/{year}"): readers,
+        ("PUT", "/v1/accounts/{year}/{hsa_id}"): {"region_admin"},
+        ("GET", "/v1/accounts/{year}"): {"region_admin", "finance_approver"},
+        ("GET", "/v1/accounts/{year}/{hsa_id}"): {"region_admin", "finance_approver"},
+        ("POST", "/v1/settlements"): {"region_admin"},
+        ("GET", "/v1/settlements/{year}"): {"region_admin", "finance_approver", "ops", "provider"},
+    }
+    for key, roles in expected.items():
+        assert table[key] is not None and {r.value for r in table[key]} == roles, key
+    assert all(roles is not None for (_, path), roles in table.items() if path.startswith("/v1"))

@@ -1,0 +1,80 @@
+"""`halsoval lastresort ...`: migrate, inspect the configuration, settle and show from a shell."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+from services.lastresort.db.migrate import migrate as migrate_db
+from services.lastresort.settings import LastResortConfig, database_url
+from shared.audit_api import add_audit_verify_command
+from shared.auth import mint_token
+from shared.settings import get_settings
+
+app = typer.Typer(
+    no_args_is_help=True, help="Last-resort service: designations, models, accounts, settlements."
+)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the last-resort database to its newest migration."""
+    migrate_db(database_url(get_settings()))
+    typer.echo("lastresort: migrated")
+
+
+@app.command()
+def municipalities() -> None:
+    """The municipalities where the region must keep a unit (LASTRESORT_MUNICIPALITIES)."""
+    typer.echo(" ".join(LastResortConfig().municipality_codes))
+
+
+def _call(
+    method: str, path: str, *, sub: str, role: str, body: dict[str, Any] | None = None
+) -> None:
+    settings = get_settings()
+    token = mint_token(settings, sub=sub, roles=[role], ttl=dt.timedelta(minutes=5))
+    r = httpx.request(
+        method,
+        settings.service_url("lastresort") + path,
+        json=body,
+        timeout=120,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    typer.echo(json.dumps(r.json(), indent=2, ensure_ascii=False))
+    if r.status_code >= 400:
+        raise typer.Exit(1)
+
+
+@app.command()
+def settle(
+    year: Annotated[int, typer.Argument(help="the year to settle")],
+    care_type: Annotated[str, typer.Option(help="primary or dental")] = "primary",
+    sub: Annotated[str, typer.Option(help="who settles (development token)")] = "cli:admin",
+) -> None:
+    """Settle a year against the running service (a new version only if inputs changed)."""
+    _call(
+        "POST",
+        "/v1/settlements",
+        sub=sub,
+        role="region_admin",
+        body={"year": year, "care_type": care_type},
+    )
+
+
+@app.command()
+def show(
+    year: Annotated[int, typer.Argument(help="the settled year")],
+    care_type: Annotated[str | None, typer.Option(help="primary or dental")] = None,
+    sub: Annotated[str, typer.Option(help="who reads (development token)")] = "cli:finance",
+) -> None:
+    """Print the newest settlements of a year, every input and step."""
+    query = f"?care_type={care_type}" if care_type else ""
+    _call("GET", f"/v1/settlements/{year}{query}", sub=sub, role="finance_approver")
+
+
+add_audit_verify_command(app, lambda: database_url(get_settings()))
