@@ -7,10 +7,11 @@ import datetime as dt
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
+from services.payment.domain.inputs import CountsSnapshot, InconsistentCounts, parse_counts
 from shared.errors import HalsovalError
 from shared.http import ServiceClient
 from shared.schemas.common import CareType
-from shared.schemas.listing import Counts, Unit
+from shared.schemas.listing import Unit
 
 
 class BadGateway(HalsovalError):
@@ -35,21 +36,17 @@ class ListingReader:
                 f"the listing service refused {path} with {exc.response.status_code}"
             ) from exc
 
-    def counts(self, day: dt.date, *, as_known_at: dt.datetime | None = None) -> Counts:
+    def counts(self, day: dt.date, *, as_known_at: dt.datetime | None = None) -> CountsSnapshot:
+        """GET /v1/counts for primary care on `day`, checked against the contract."""
         params = {"date": day.isoformat(), "care_type": CareType.primary.value}
         if as_known_at is not None:
             params["as_known_at"] = as_known_at.isoformat()
-        raw = self._get("/v1/counts", params)
         try:
-            counts = Counts.model_validate(raw)
-        except ValidationError as exc:
-            raise BadGateway(
-                "the listing service answered counts this service cannot read"
-            ) from exc
+            counts = parse_counts(self._get("/v1/counts", params))
+        except InconsistentCounts as exc:
+            raise BadGateway(f"the listing service answered unusable counts: {exc}") from exc
         if counts.date != day:
             raise BadGateway(f"asked the listing service for counts on {day}, got {counts.date}")
-        if counts.as_known_at is None:
-            raise BadGateway("the listing service did not say as of when its counts are known")
         return counts
 
     def units(self) -> list[Unit]:

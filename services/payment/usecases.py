@@ -13,14 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.payment.db import repository as repo
 from services.payment.domain.calculation import MonthResult, UnitInput, calculate_month
-from services.payment.domain.inputs import InconsistentCounts, unit_inputs
+from services.payment.domain.inputs import CountsSnapshot, InconsistentCounts, unit_inputs
 from services.payment.domain.model import PaymentModel
 from services.payment.listing import BadGateway, ListingReader
 from shared.audit import AuditLog
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.period import Period, count_date
-from shared.schemas.listing import Counts
 from shared.schemas.payment import RunStatus
 
 
@@ -32,7 +31,7 @@ class RunOutcome:
 
 def _inputs(
     listing: ListingReader, model: PaymentModel, period: Period, also: dict[str, str | None]
-) -> tuple[list[UnitInput], Counts]:
+) -> tuple[list[UnitInput], CountsSnapshot]:
     day = count_date(period, model.count_date_rule)
     counts = listing.counts(day)
     try:
@@ -68,7 +67,6 @@ def create_run(
         model_year=stored.year, model_version=stored.version, count_date=day.isoformat()
     )
     as_known_at = counts.as_known_at
-    assert as_known_at is not None  # ListingReader refuses counts without it
 
     with sessions() as session, session.begin():
         latest_model = repo.get_model(session, period.year)

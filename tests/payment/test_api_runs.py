@@ -211,3 +211,41 @@ def test_twelve_months_add_up_to_the_annual_budget(harness: PaymentHarness) -> N
     # R(98 765 432.11 × 0.5) + R(× 0.3) + R(× 0.2) = 49 382 716.06 (…055 half up) + 29 629 629.63
     # (…633) + 19 753 086.42 (…422) = 98 765 432.11
     assert total == D("98765432.11")
+
+
+def test_rereading_a_versions_counts_reproduces_it_exactly(harness: PaymentHarness) -> None:
+    from services.payment.db import repository as repo
+    from services.payment.domain.calculation import calculate_month
+    from services.payment.domain.inputs import unit_inputs
+    from shared.period import Period
+
+    harness.put_model()
+    v1 = harness.run().json()
+    harness.listing.set_counts([count_json(A, {30: 1}, {None: 1})])  # the listings change later
+    assert harness.run().json()["version"] == 2
+    app = harness.client.app
+    reader = app.state.listing  # type: ignore[attr-defined]
+    known = dt.datetime.fromisoformat(v1["as_known_at"])
+    counts = reader.counts(dt.date(2026, 2, 28), as_known_at=known)
+    with app.state.db.sessionmaker() as session:  # type: ignore[attr-defined]
+        stored = repo.get_model(session, 2026, v1["model_version"])
+        run = repo.get_run(session, v1["run_id"])
+    assert stored is not None and run is not None
+    result = calculate_month(stored.model, Period(2026, 3), unit_inputs(counts, reader.units()))
+    assert (
+        result.fingerprint(model_year=2026, model_version=1, count_date="2026-02-28")
+        == run.fingerprint
+    )
+
+
+def test_counts_breaking_the_contract_are_502_and_nothing_stored(harness: PaymentHarness) -> None:
+    harness.put_model()
+    broken = count_json(A, {30: 3}, {None: 3})
+    broken["listed"] = 4  # the groups add up to 3
+    harness.listing.set_counts([broken])
+    r = harness.run()
+    assert r.status_code == 502 and "do not add up" in r.json()["detail"]
+    harness.listing.set_counts([count_json("SE2321000207-X999", {30: 1}, {None: 1})])
+    r = harness.run()
+    assert r.status_code == 502 and "SE2321000207-X999" in r.json()["detail"]
+    assert _count_rows(harness.url) == (0, 0, 0)

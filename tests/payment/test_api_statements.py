@@ -124,3 +124,24 @@ def test_json_by_default_and_406_for_unknown_types(paid: PaymentHarness) -> None
     path = f"/v1/statements/{s['statement_id']}"
     assert paid.client.get(path, headers=ADMIN).json()["total_sek"] == "27083.34"
     assert paid.client.get(path, headers={**ADMIN, "Accept": "image/png"}).status_code == 406
+
+
+@pytest.mark.parametrize("mask", range(16))
+def test_no_provider_token_ever_reads_another_units_statement(
+    paid: PaymentHarness, mask: int
+) -> None:
+    """Every combination of units in a provider token: exactly its own approved statements."""
+    pool = [A, B, C, "SE2321000207-Z999"]
+    mine = [h for i, h in enumerate(pool) if mask >> i & 1]
+    prov = auth("provider", f"provider:{mask}", mine)
+    seen = {
+        (s["hsa_id"], s["version"])
+        for q in (
+            "period=2026-03",
+            "period=2026-03&version=2",
+            "period=2026-04",
+            "period=2026-03&version=1",
+        )
+        for s in paid.client.get(f"/v1/statements?{q}", headers=prov).json()["statements"]
+    }
+    assert seen == {(h, 1) for h in mine if h != pool[3]}

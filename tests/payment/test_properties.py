@@ -1,0 +1,120 @@
+"""Property tests: every öre of every month is accounted for, and the year adds up."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.payment.domain.allocation import largest_remainder
+from services.payment.domain.calculation import UnitInput, calculate_month
+from services.payment.domain.model import PaymentModel
+from services.payment.domain.pools import annual_amount, monthly_pool
+from shared.money import round_ore, to_ore
+from shared.period import Period
+from shared.schemas.payment import Component
+from tests.payment.conftest import example_model
+
+hsa_ids = st.integers(0, 9999).map(lambda n: f"SE2321000207-U{n:04d}")
+budgets = st.integers(0, 10**11).map(lambda ore: Decimal(ore) / 100)
+weights = st.decimals(min_value=0, max_value=10**6, places=3, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def shares(draw: st.DrawFn) -> dict[str, str]:
+    """Three non-negative shares with up to 4 decimals that sum to exactly 1."""
+    a = draw(st.integers(0, 10000))
+    b = draw(st.integers(0, 10000 - a))
+    return {
+        "capitation": str(Decimal(a) / 10000),
+        "cni": str(Decimal(b) / 10000),
+        "sparsity": str(Decimal(10000 - a - b) / 10000),
+    }
+
+
+@st.composite
+def unit_inputs(draw: st.DrawFn) -> list[UnitInput]:
+    ids = draw(st.lists(hsa_ids, min_size=1, max_size=15, unique=True))
+    out = []
+    for h in ids:
+        ages = draw(st.dictionaries(st.integers(0, 110), st.integers(0, 3000), max_size=6))
+        listed = sum(ages.values())
+        desos = ["2380C1010", "2380A0020", None]
+        by_deso: dict[str | None, int] = {}
+        left = listed
+        for d in desos[:-1]:
+            n = draw(st.integers(0, left))
+            by_deso[d] = n
+            left -= n
+        by_deso[None] = left
+        out.append(
+            UnitInput(
+                h,
+                Decimal(draw(st.integers(0, 400))),
+                listed,
+                by_age=sorted(ages.items()),
+                by_deso=list(by_deso.items()),
+            )
+        )
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(budget=budgets, split=shares(), month=st.integers(1, 12), units=unit_inputs())
+def test_statements_plus_undistributed_equal_the_months_pool(
+    budget: Decimal, split: dict[str, str], month: int, units: list[UnitInput]
+) -> None:
+    model = PaymentModel.model_validate(example_model(annual_budget_sek=str(budget), shares=split))
+    r = calculate_month(model, Period(2026, month), units)
+    expected_pool = sum(
+        monthly_pool(annual_amount(budget, Decimal(split[c.value])), month) for c in Component
+    )
+    assert r.pool_ore == expected_pool
+    assert sum(u.total_ore for u in r.units) + r.undistributed_ore == expected_pool
+    for c in r.components:
+        paid = sum(ln.amount_ore for u in r.units for ln in u.lines if ln.component is c.component)
+        assert paid == c.distributed_ore
+        assert paid in (0, c.pool_ore)  # a pool is paid out in full or (all weights 0) not at all
+        assert (paid == 0) == (c.total_weight == 0 or c.pool_ore == 0)
+    assert all(ln.amount_ore >= 0 for u in r.units for ln in u.lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(budget=budgets, share=st.integers(0, 10000).map(lambda n: Decimal(n) / 10000))
+def test_twelve_months_add_up_to_the_rounded_annual_amount(budget: Decimal, share: Decimal) -> None:
+    a = annual_amount(budget, share)
+    pools = [monthly_pool(a, m) for m in range(1, 13)]
+    assert sum(pools) == to_ore(round_ore(a))
+    assert max(pools) - min(pools) <= 1  # the year is spread evenly to the öre
+
+
+@settings(max_examples=300, deadline=None)
+@given(pool=st.integers(0, 10**10), ws=st.dictionaries(hsa_ids, weights, min_size=1, max_size=30))
+def test_largest_remainder_is_exact_and_fair(pool: int, ws: dict[str, Decimal]) -> None:
+    got = largest_remainder(pool, ws)
+    total = sum(ws.values())
+    if total == 0:
+        assert set(got.values()) == {0}
+        return
+    assert sum(got.values()) == pool
+    for h, w in ws.items():
+        quota = Decimal(pool) * w / total
+        assert int(quota) <= got[h] <= int(quota) + 1  # floor or one öre more, never further
+    # equal weights get amounts at most 1 öre apart, the extra öre to the lowest hsa_ids
+    by_weight: dict[Decimal, list[str]] = {}
+    for h, w in ws.items():
+        by_weight.setdefault(w, []).append(h)
+    for group in by_weight.values():
+        amounts = [got[h] for h in sorted(group)]
+        assert amounts == sorted(amounts, reverse=True)
+        assert amounts[0] - amounts[-1] <= 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(n=st.integers(2, 40), pool=st.integers(0, 10**6))
+def test_ties_go_to_the_lowest_hsa_id(n: int, pool: int) -> None:
+    ids = [f"SE2321000207-U{i:04d}" for i in range(n)]
+    got = largest_remainder(pool, dict.fromkeys(reversed(ids), Decimal("1.5")))
+    extra = pool % n
+    assert [got[h] for h in ids] == [pool // n + 1] * extra + [pool // n] * (n - extra)
