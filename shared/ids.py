@@ -96,7 +96,17 @@ def keyed_hash(identity: str, key: str) -> str:
 
 def redact_identity_numbers(text: str) -> str:
     """Replace anything shaped like a personnummer in free text (log lines, error messages)."""
-    return _REDACT.sub("[personnummer]", text)
+    return _REDACT.sub(_redact_match, text)
+
+
+def _redact_match(match: re.Match[str]) -> str:
+    # Only digit runs whose date part could be a birth (or coordination) date: organisation
+    # numbers, and so HSA-ids like SE2321000207-A001, have a month of 20 or more and stay.
+    digits = re.sub(r"[-+]", "", match.group(0))[-10:]
+    month, day = int(digits[2:4]), int(digits[4:6])
+    if 1 <= month <= 12 and (1 <= day <= 31 or 61 <= day <= 91):
+        return "[personnummer]"
+    return match.group(0)
 
 
 _REDACT = re.compile(r"(?<!\d)(?:19|20)?\d{6}[-+]?\d{4}(?!\d)")

@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from shared.ids import _REDACT, redact_identity_numbers
+from shared.ids import redact_identity_numbers
 
 _installed = False
 
@@ -27,20 +27,25 @@ def _redact_value(value: Any) -> Any:
     if isinstance(value, bool | float) or value is None:
         return value
     if isinstance(value, int):
-        return "[personnummer]" if _REDACT.fullmatch(str(value)) else value
+        return value if redact_identity_numbers(str(value)) == str(value) else "[personnummer]"
     if isinstance(value, dict):
         return {k: _redact_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
         return [_redact_value(v) for v in value]
     text = str(value)
-    return redact_identity_numbers(text) if _REDACT.search(text) else value
+    redacted = redact_identity_numbers(text)
+    return value if redacted == text else redacted
+
+
+def _has_number(text: str) -> bool:
+    return redact_identity_numbers(text) != text
 
 
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:
     """Redact a record's message, arguments, traceback and stack in place."""
     if isinstance(record.msg, str):
         record.msg = redact_identity_numbers(record.msg)
-    elif not isinstance(record.msg, int | float) and _REDACT.search(str(record.msg)):
+    elif not isinstance(record.msg, int | float) and _has_number(str(record.msg)):
         record.msg = redact_identity_numbers(str(record.msg))
     if isinstance(record.args, tuple):
         # Keep the tuple shape: uvicorn's access formatter unpacks it.
@@ -52,7 +57,7 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
     except Exception:  # a malformed call: fall back to the bare message
         message = str(record.msg)
         record.args = None
-    if _REDACT.search(message):  # something's str() carried one: flatten to safe text
+    if _has_number(message):  # something's str() carried one: flatten to safe text
         record.msg, record.args = redact_identity_numbers(message), None
     if record.exc_info and record.exc_info[1] is not None:
         record.exc_text = redact_identity_numbers(

@@ -183,6 +183,15 @@ def test_stdlib_logs_are_redacted_everywhere(caplog: pytest.LogCaptureFixture) -
     assert "SE1" in caplog.text  # only the number goes
 
 
+def test_hsa_ids_and_organisation_numbers_are_not_mistaken_for_numbers(
+        caplog: pytest.LogCaptureFixture) -> None:
+    install_log_redaction()
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("halsoval.test").info("unit %s of org %s", "SE2321000207-A001",
+                                                "5560000000")
+    assert "unit SE2321000207-A001 of org 5560000000" in caplog.text
+
+
 def test_uvicorn_access_log_keeps_its_shape_and_loses_the_number() -> None:
     install_log_redaction()
     from uvicorn.logging import AccessFormatter
