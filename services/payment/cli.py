@@ -11,6 +11,7 @@ import typer
 
 from services.payment.db.migrate import migrate as migrate_db
 from services.payment.settings import database_url, get_settings
+from shared.audit_api import add_audit_verify_command
 from shared.auth import mint_token
 
 app = typer.Typer(no_args_is_help=True, help="Payment service: models, monthly runs, statements.")
@@ -58,3 +59,6 @@ def approve(
 ) -> None:
     """Approve a run against the running payment service (development tokens)."""
     _call("POST", f"/v1/runs/{run_id}/approve", sub=sub, role="finance_approver")
+
+
+add_audit_verify_command(app, lambda: database_url(get_settings()))

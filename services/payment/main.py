@@ -13,13 +13,16 @@ from fastapi import FastAPI
 
 from services.payment import settings as payment_settings
 from services.payment.api import models, runs, simulations, statements
+from services.payment.api.deps import get_session
 from services.payment.db.models import audit_head, audit_log
 from services.payment.listing import ListingReader
 from services.payment.settings import Settings, get_settings
 from shared.app import create_service_app
 from shared.audit import AuditLog
+from shared.audit_api import make_audit_router
 from shared.db import Database
 from shared.http import ServiceClient
+from shared.logging import configure_logging
 
 
 def create_app(
@@ -31,6 +34,7 @@ def create_app(
 ) -> FastAPI:
     """The app; tests pass a database URL and a fake listing service (transport or client)."""
     settings = settings or get_settings()
+    configure_logging(settings.log_level)
     url = database_url or payment_settings.database_url(settings)
     client = listing_client or ServiceClient(
         caller="payment", peer="listing", settings=settings, transport=listing_transport
@@ -45,7 +49,8 @@ def create_app(
     app = create_service_app(title="payment", settings=settings, lifespan=lifespan)
     app.state.db = Database(url)
     app.state.listing = ListingReader(client)
-    app.state.audit = AuditLog(audit_log, audit_head, settings.hash_key)
+    app.state.audit = audit = AuditLog(audit_log, audit_head, settings.hash_key)
     for router in (models.router, runs.router, statements.router, simulations.router):
         app.include_router(router)
+    app.include_router(make_audit_router(get_session=get_session, audit=audit))
     return app

@@ -1,0 +1,84 @@
+"""The payment service against the real listing service (in-process ASGI, real HTTP contract)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from services.listing.db.migrate import migrate as migrate_listing
+from services.listing.main import create_app as listing_app
+from services.payment.db.migrate import migrate as migrate_payment
+from services.payment.main import create_app as payment_app
+from shared.ids import make_identity_number
+from tests.payment.conftest import ADMIN, FINANCE, SETTINGS, A, B, auth, example_model
+
+
+def _unit(distance: str) -> dict[str, object]:
+    return {
+        "name": "Hälsocentral",
+        "municipality_code": "2380",
+        "ownership": "private",
+        "care_type": "primary",
+        "lat": 63.18,
+        "lon": 14.64,
+        "distance_to_hospital_km": distance,
+        "active_from": "2020-01-01",
+        "active_to": None,
+    }
+
+
+def test_run_over_the_listing_contract(new_database_url: Callable[[str], str]) -> None:
+    lurl, purl = new_database_url("listing"), new_database_url("payment")
+    migrate_listing(lurl)
+    migrate_payment(purl)
+    people = [make_identity_number(dt.date(1940 + 10 * i, 3, 1), 200 + i) for i in range(6)]
+    with TestClient(listing_app(SETTINGS, database_url=lurl)) as lc:
+        for hsa_id, km in ((A, "120"), (B, "40")):
+            assert lc.put(f"/v1/units/{hsa_id}", json=_unit(km), headers=ADMIN).status_code in (
+                200,
+                201,
+            )
+        rows = [
+            "personnummer,municipality_code,deso_code,lat,lon,protected_identity,deceased_on,"
+            "moved_out_on"
+        ]
+        rows += [
+            f"{p},2380,{'2380C1010' if i < 3 else '2380A0020'},63.18,14.64,false,,"
+            for i, p in enumerate(people)
+        ]
+        r = lc.post(
+            "/v1/register/import",
+            content=("\n".join(rows) + "\n").encode(),
+            headers={**ADMIN, "Content-Type": "text/csv"},
+        )
+        assert r.status_code in (200, 201), r.text
+        for i, p in enumerate(people):
+            r = lc.post(
+                "/v1/listings",
+                json={
+                    "personnummer": p,
+                    "hsa_id": A if i < 4 else B,
+                    "valid_from": "2025-01-01",
+                    "reason": "choice",
+                },
+                headers=ADMIN,
+            )
+            assert r.status_code in (200, 201), r.text
+        transport = lc._transport  # the listing app's in-process ASGI transport
+        with TestClient(
+            payment_app(SETTINGS, database_url=purl, listing_transport=transport)
+        ) as pc:
+            assert pc.put("/v1/models/2026", json=example_model(), headers=ADMIN).status_code == 201
+            run = pc.post("/v1/runs", json={"period": "2026-03"}, headers=ADMIN)
+            assert run.status_code == 201, run.text
+            assert run.json()["total_sek"] == "83333.34"
+            assert (
+                pc.post(f"/v1/runs/{run.json()['run_id']}/approve", headers=FINANCE).status_code
+                == 200
+            )
+            st = pc.get("/v1/statements?period=2026-03", headers=auth("provider", "p:a", [A]))
+            assert [(s["hsa_id"], s["listed"]) for s in st.json()["statements"]] == [(A, 4)]
+            again = pc.post("/v1/runs", json={"period": "2026-03"}, headers=ADMIN)
+            assert again.status_code == 200 and again.json()["unchanged"] is True
