@@ -1,0 +1,91 @@
+"""The payment part of the demo region, loaded over HTTP into the running services.
+
+Puts a plausible 2026 payment model for Region Jämtland Härjedalen (about 98 MSEK a year:
+70 % age-weighted capitation, 22 % CNI, 8 % sparsity, as after the 2021 revision), then runs
+and approves 2026-01 .. 2026-12 as two different people (four eyes). Idempotent: an existing
+model is left alone, and a period that already has an approved latest version is skipped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from shared.auth import mint_token
+from shared.settings import Settings
+
+YEAR = 2026
+# 5-year bands; the shape (high for infants and the old, lowest for school age) follows the
+# age/sex point tables regions publish; the values are illustrative, not RJH's.
+_BANDS = [
+    "1.60",
+    "0.80",
+    "0.70",
+    "0.70",
+    "0.80",
+    "0.80",
+    "0.80",
+    "0.80",
+    "0.85",
+    "0.90",
+    "1.00",
+    "1.10",
+    "1.20",
+    "1.40",
+    "1.60",
+    "1.90",
+    "2.30",
+]
+DEMO_MODEL: dict[str, Any] = {
+    "annual_budget_sek": "98000000.00",
+    "count_date_rule": "last_day_prev_month",
+    "shares": {"capitation": "0.70", "cni": "0.22", "sparsity": "0.08"},
+    "age_weights": [
+        {"from_age": 5 * i, "to_age": 5 * i + 4, "weight": w} for i, w in enumerate(_BANDS)
+    ]
+    + [{"from_age": 85, "to_age": None, "weight": "2.60"}],
+    "cni": {
+        "default": "1.00",
+        "by_deso": {
+            "2380C1010": "1.23",
+            "2380C1020": "1.41",
+            "2313A0010": "1.18",
+            "2361B0010": "1.12",
+        },
+    },
+    "sparsity": {
+        "distance_limits_km": [40, 100, 180],
+        "size_limits": [2000, 5000],
+        "points": [[0, 0, 0], [1200, 900, 600], [2000, 1500, 1000], [3000, 2200, 1500]],
+    },
+}
+
+
+def _check(r: httpx.Response) -> Any:
+    if r.status_code >= 400:
+        raise RuntimeError(f"{r.request.method} {r.request.url.path}: {r.status_code} {r.text}")
+    return r.json()
+
+
+def load(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> None:
+    """Load the demo's payment data into the running payment service (`transport` for tests)."""
+    admin = mint_token(settings, sub="demo:admin", roles=["region_admin"])
+    finance = mint_token(settings, sub="demo:finance", roles=["finance_approver"])
+    with httpx.Client(
+        base_url=settings.service_url("payment"), transport=transport, timeout=120
+    ) as client:
+        as_admin = {"Authorization": f"Bearer {admin}"}
+        as_finance = {"Authorization": f"Bearer {finance}"}
+        if client.get(f"/v1/models/{YEAR}", headers=as_admin).status_code == 404:
+            _check(client.put(f"/v1/models/{YEAR}", json=DEMO_MODEL, headers=as_admin))
+        for month in range(1, 13):
+            period = f"{YEAR}-{month:02d}"
+            runs = _check(client.get("/v1/runs", params={"period": period}, headers=as_admin))[
+                "runs"
+            ]
+            latest = max(runs, key=lambda r: r["version"]) if runs else None
+            if latest is None:
+                latest = _check(client.post("/v1/runs", json={"period": period}, headers=as_admin))
+            if latest["status"] != "approved":
+                _check(client.post(f"/v1/runs/{latest['run_id']}/approve", headers=as_finance))

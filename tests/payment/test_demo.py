@@ -1,0 +1,33 @@
+"""The demo loader: a valid model, twelve approved months, and a second load changes nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from services.payment.demo import DEMO_MODEL, load
+from services.payment.domain.model import PaymentModel
+from tests.payment.conftest import ADMIN, SETTINGS, PaymentHarness
+
+
+def test_demo_model_is_valid() -> None:
+    model = PaymentModel.model_validate(DEMO_MODEL)
+    assert model.annual_budget_sek == 98_000_000
+    assert model.age_weights[-1].from_age == 85 and model.age_weights[-1].to_age is None
+
+
+def test_demo_runs_and_approves_the_year_idempotently(harness: PaymentHarness) -> None:
+    transport = harness.client._transport
+    load(SETTINGS, transport=transport)
+    runs = harness.client.get("/v1/runs", headers=ADMIN).json()["runs"]
+    assert [(r["period"], r["version"], r["status"]) for r in runs] == [
+        (f"2026-{m:02d}", 1, "approved") for m in range(1, 13)
+    ]
+    assert {r["created_by"] for r in runs} == {"demo:admin"}
+    assert {r["approved_by"] for r in runs} == {"demo:finance"}
+    # twelve months of a fully listed region pay out the whole 98 MSEK
+    assert sum(Decimal(r["total_sek"]) + Decimal(r["undistributed_sek"]) for r in runs) == Decimal(
+        "98000000.00"
+    )
+    load(SETTINGS, transport=transport)
+    assert harness.client.get("/v1/runs", headers=ADMIN).json()["runs"] == runs
+    assert harness.client.get("/v1/models/2026", headers=ADMIN).json()["version"] == 1
