@@ -45,6 +45,10 @@ _BODY: dict[str, Any] = {
 def create_app() -> FastAPI:
     app = FastAPI()
 
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
     @app.get("/bare")
     def bare() -> dict[str, Any]:  # sync, like the real routes: same threadpool path
         return _BODY

@@ -125,7 +125,11 @@ async def _python(
         started = time.perf_counter()
         await asyncio.gather(*(worker(k) for k in range(connections)))
         elapsed = time.perf_counter() - started
-    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [latencies[0]] * 99
+    q = (
+        statistics.quantiles(latencies, n=100, method="inclusive")
+        if len(latencies) > 1
+        else [latencies[0]] * 99
+    )
     return LoadResult(
         "python-asyncio",
         connections,

@@ -429,10 +429,8 @@ class Bench:
               WHERE (deceased_on IS NULL OR deceased_on > DATE '{d}')
                 AND (moved_out_on IS NULL OR moved_out_on > DATE '{d}')),
             j AS (SELECT l.hsa_id, p.age, p.sex, p.deso FROM l JOIN p USING (personnummer))
-            SELECT 'a' AS k, hsa_id, CAST(age AS VARCHAR) || sex AS g, count(*) AS n
-              FROM j GROUP BY ALL
-            UNION ALL
-            SELECT 'd', hsa_id, coalesce(deso, '-'), count(*) FROM j GROUP BY ALL"""
+            SELECT hsa_id, age, sex, deso, GROUPING(age) AS by_deso, count(*) AS n FROM j
+            GROUP BY GROUPING SETS ((hsa_id, age, sex), (hsa_id, deso))"""
         times = []
         rows: list[tuple[Any, ...]] = []
         for _ in range(4):
@@ -440,8 +438,11 @@ class Bench:
             rows = con.execute(query).fetchall()
             times.append(time.perf_counter() - started)
         con.close()
-        total = sum(n for k, _, _, n in rows if k == "a")
-        groups = sorted((k, h, g, n) for k, h, g, n in rows)
+        total = sum(r[5] for r in rows if not r[4])
+        groups = sorted(
+            ("d", h, d or "-", n) if by_deso else ("a", h, f"{a}{s}", n)
+            for h, a, s, d, by_deso, n in rows
+        )
         return {
             "min": min(times[1:]),
             "median": statistics.median(times[1:]),
@@ -544,7 +545,7 @@ class Bench:
                 r = client.post("/v1/listings", json=body)
                 latencies.append((time.perf_counter() - started) * 1000)
                 statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
-        q = statistics.quantiles(latencies, n=100)
+        q = statistics.quantiles(latencies, n=100, method="inclusive")
         self.figure(
             "listing_change",
             requests=len(latencies),
