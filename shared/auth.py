@@ -282,7 +282,7 @@ def _allowed_roles(dependant: Any) -> frozenset[Role] | None:
     return found
 
 
-def _api_routes(app: FastAPI) -> Iterable[tuple[str, set[str], Any]]:
+def api_routes(app: FastAPI) -> Iterable[tuple[str, set[str], Any]]:
     """(path, methods, dependant) of every API route, included routers flattened."""
     try:  # FastAPI versions that include routers lazily expose their effective routes here
         from fastapi.routing import iter_route_contexts  # type: ignore[attr-defined,unused-ignore]
@@ -299,7 +299,7 @@ def _api_routes(app: FastAPI) -> Iterable[tuple[str, set[str], Any]]:
 def route_roles(app: FastAPI) -> list[RouteRoles]:
     """Every API route of the app with its enforced roles, for the roles-table test and docs."""
     rows: list[RouteRoles] = []
-    for path, methods, dependant in _api_routes(app):
+    for path, methods, dependant in api_routes(app):
         roles = _allowed_roles(dependant)
         for method in sorted(methods - {"HEAD", "OPTIONS"}):
             rows.append(RouteRoles(method=method, path=path, roles=roles))
