@@ -76,7 +76,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
     ports = {s: _free_port() for s in SERVICES}
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
     env.update({
-        "ENV": "test", "DEMO": "0", "DATA_DIR": str(tmp), "AUTH_SECRET": "integration-secret-0123456789",
+        "ENV": "test", "DEMO": "0", "DATA_DIR": str(tmp), "AUTH_SECRET": "integration-secret-0123456789abcdef",
         **{f"{s.upper()}_DATABASE_URL": db_urls[s] for s in SERVICES},
         **{f"{s.upper()}_PORT": str(ports[s]) for s in SERVICES},
         **{f"{s.upper()}_URL": f"http://127.0.0.1:{ports[s]}" for s in SERVICES},
