@@ -13,7 +13,7 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,8 +137,13 @@ def _transport(client: TestClient) -> httpx.BaseTransport:
     return client._transport  # the in-process ASGI transport of the peer's TestClient
 
 
-def build_system(tmp: Path, dbs: Databases) -> Iterator[System]:
-    """The three apps on fresh migrated databases, peers wired to each other in-process."""
+def build_system(tmp: Path, dbs: Databases,
+                 wrap: Callable[[httpx.BaseTransport], httpx.BaseTransport] = lambda t: t
+                 ) -> Iterator[System]:
+    """The three apps on fresh migrated databases, peers wired to each other in-process.
+
+    `wrap` can wrap the service-to-service transports (to record those calls too).
+    """
     settings = idp_settings(tmp)
     urls = {name: dbs.make(name) for name in SERVICES}
     migrate_listing(urls["listing"])
@@ -147,11 +152,11 @@ def build_system(tmp: Path, dbs: Databases) -> Iterator[System]:
     listing = listing_app(settings, database_url=urls["listing"])
     with TestClient(listing) as lc:
         payment = payment_app(settings, database_url=urls["payment"],
-                              listing_transport=_transport(lc))
+                              listing_transport=wrap(_transport(lc)))
         with TestClient(payment) as pc:
             lastresort = lastresort_app(settings, database_url=urls["lastresort"],
-                                        listing_transport=_transport(lc),
-                                        payment_transport=_transport(pc))
+                                        listing_transport=wrap(_transport(lc)),
+                                        payment_transport=wrap(_transport(pc)))
             with TestClient(lastresort) as rc:
                 system = System(settings=settings,
                                 apps={"listing": listing, "payment": payment,
@@ -194,7 +199,10 @@ def ok(response: httpx.Response, *codes: int) -> Any:
 
 
 def seed(system: System, *, months: range = range(1, 13)) -> None:
-    """Units A and B, a register, listings, approved payment runs and a settlement."""
+    """Units A and B, a register, listings, approved payment runs and (a full year) a settlement.
+
+    `months` must include March, the period the attack tests read.
+    """
     lc, pc, rc = (system.clients[n] for n in SERVICES)
     for hsa_id, municipality in ((A, "2303"), (B, "2380")):
         ok(lc.put(f"/v1/units/{hsa_id}", json=_unit(municipality), headers=ADMIN))
@@ -224,7 +232,9 @@ def seed(system: System, *, months: range = range(1, 13)) -> None:
     ok(rc.put(f"/v1/models/{YEAR}", json={"method": "deficit_capped", "coverage": "0.9",
                                            "cap_sek": "5000000.00",
                                            "neutrality": {"enabled": False}}, headers=ADMIN))
-    ok(rc.post("/v1/settlements", json={"year": YEAR, "care_type": "primary"}, headers=ADMIN))
+    if len(months) == 12:
+        ok(rc.post("/v1/settlements", json={"year": YEAR, "care_type": "primary"},
+                   headers=ADMIN))
 
 
 @pytest.fixture(scope="module")
