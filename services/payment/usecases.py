@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.payment.db import repository as repo
@@ -68,8 +69,44 @@ def create_run(
     )
     as_known_at = counts.as_known_at
 
+    try:
+        return _store_run(
+            sessions,
+            audit,
+            period,
+            principal,
+            request_id,
+            stored,
+            before,
+            previous,
+            result,
+            day,
+            fingerprint,
+            as_known_at,
+        )
+    except IntegrityError as exc:  # a concurrent run took the same version number
+        raise Conflict(f"another run of {period} was stored meanwhile; run again") from exc
+
+
+def _store_run(
+    sessions: sessionmaker[Session],
+    audit: AuditLog,
+    period: Period,
+    principal: Principal,
+    request_id: str | None,
+    stored: repo.StoredModel,
+    before: repo.RunRecord | None,
+    previous: dict[str, repo.PreviousUnit] | None,
+    result: MonthResult,
+    day: dt.date,
+    fingerprint: str,
+    as_known_at: dt.datetime,
+) -> RunOutcome:
+    """The write half of create_run: one transaction, re-checking what the computation used."""
     with sessions() as session, session.begin():
-        latest_model = repo.get_model(session, period.year)
+        # Locking the model row keeps a concurrent PUT from editing it in place before this
+        # run marks it used (the PUT then waits and makes a new version instead).
+        latest_model = repo.get_model(session, period.year, lock=True)
         if (
             latest_model is None
             or latest_model.version != stored.version

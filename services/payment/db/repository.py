@@ -61,15 +61,17 @@ def _stored_model(row: Any) -> StoredModel:
     )
 
 
-def get_model(session: Session, year: int, version: int | None = None) -> StoredModel | None:
-    """The given version of the year's model, else its newest."""
+def get_model(
+    session: Session, year: int, version: int | None = None, *, lock: bool = False
+) -> StoredModel | None:
+    """The given version of the year's model, else its newest (`lock`: row-locked until commit)."""
     q = select(payment_model).where(payment_model.c.year == year)
     q = (
         q.where(payment_model.c.version == version)
         if version is not None
         else q.order_by(payment_model.c.version.desc()).limit(1)
     )
-    row = session.execute(q).first()
+    row = session.execute(q.with_for_update() if lock else q).first()
     return _stored_model(row) if row else None
 
 
