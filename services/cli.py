@@ -123,6 +123,16 @@ def _register_service_commands() -> None:
 _register_service_commands()
 
 
+def _register_generator() -> None:
+    """`halsoval generate`: synthetic registers and listing histories of any size."""
+    from services.listing.synthetic.cli import generate_command
+
+    app.command("generate")(generate_command)
+
+
+_register_generator()
+
+
 def main() -> None:
     app()
 
