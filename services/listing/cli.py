@@ -12,6 +12,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from services.listing import loaders
 from services.listing.db.migrate import migrate
 from services.listing.settings import database_url
+from shared.audit_api import add_audit_verify_command
 from shared.db import Database
 from shared.errors import HalsovalError
 from shared.settings import Settings
@@ -87,3 +88,6 @@ def import_listings(file: FileArg) -> None:
     finally:
         db.dispose()
     typer.echo(f"listings added {added}")
+
+
+add_audit_verify_command(app, lambda: database_url(Settings()))
