@@ -78,8 +78,8 @@ def _seed(url: str) -> None:
                           "VALUES (1, '198001011234', 19800101, 'M', false)"))
         conn.execute(text(
             "INSERT INTO listing (person_id, unit_id, valid_from, valid_to, reason, "
-            "special_reason, recorded_at) VALUES (1, 1, '2026-01-01', NULL, 'choice', false, "
-            "'2026-01-01 00:00:00')"))
+            "special_reason, birth_ymd, sex, recorded_at) VALUES (1, 1, '2026-01-01', NULL, "
+            "'choice', false, 19800101, 'M', '2026-01-01 00:00:00')"))
     engine.dispose()
 
 
@@ -89,8 +89,8 @@ def _insert(url: str, valid_from: str, valid_to: str | None) -> None:
         with engine.begin() as conn:
             conn.execute(text(
                 "INSERT INTO listing (person_id, unit_id, valid_from, valid_to, reason, "
-                "special_reason, recorded_at) VALUES (1, 1, :f, :t, 'choice', false, "
-                "'2026-01-02 00:00:00')"), {"f": valid_from, "t": valid_to})
+                "special_reason, birth_ymd, sex, recorded_at) VALUES (1, 1, :f, :t, 'choice', "
+                "false, 19800101, 'M', '2026-01-02 00:00:00')"), {"f": valid_from, "t": valid_to})
     finally:
         engine.dispose()
 

@@ -84,9 +84,11 @@ def test_as_known_at_reproduces_earlier_counts(admin: TestClient) -> None:
     before = counts(admin)
     admin.post("/v1/listings", json={"personnummer": F35, "hsa_id": U3,
                                      "valid_from": "2026-02-01", "reason": "choice"})
-    import_register(admin, register_csv(register_row(M40, deso="2380C1010", deceased="2026-02-10")))
+    import_register(admin, register_csv(register_row(M40, deso="2380C1010", deceased="2026-02-10"),
+                                        register_row(SECRET, deso="2380C1030")))
     after = counts(admin)
     assert unit(after, U1)["listed"] == 1 and unit(after, U3)["listed"] == 1
+    assert unit(after, U1)["by_deso"] == [{"deso_code": "2380C1030", "count": 1}]
     again = counts(admin, as_known_at=before["as_known_at"])
     assert again["units"] == before["units"]
     assert again["as_known_at"] == before["as_known_at"]

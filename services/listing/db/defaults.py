@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from services.listing.db import facts
 from services.listing.db.bulk import is_postgres
 from services.listing.db.models import listing, person, person_version, unit
 from services.listing.domain.defaults import Candidate, choose_unit
@@ -24,8 +26,7 @@ def _units(session: Session, on: dt.date) -> list[Candidate]:
     return [Candidate(*r) for r in rows]
 
 
-def _unlisted(session: Session, on: dt.date) -> list[tuple[int, float | None, float | None, str,
-                                                           dt.date | None]]:
+def _unlisted(session: Session, on: dt.date) -> list[Any]:
     """Residents alive and in the region on `on` with no current listing covering it."""
     covering = exists().where(
         listing.c.person_id == person_version.c.person_id, listing.c.superseded_at.is_(None),
@@ -34,15 +35,17 @@ def _unlisted(session: Session, on: dt.date) -> list[tuple[int, float | None, fl
                  .where(listing.c.person_id == person_version.c.person_id,
                         listing.c.superseded_at.is_(None), listing.c.valid_from > on)
                  .scalar_subquery())
-    q = (select(person_version.c.person_id, person_version.c.lat, person_version.c.lon,
-                person_version.c.municipality_code, next_from)
+    v = person_version.c
+    q = (select(v.person_id, v.lat, v.lon, v.municipality_code, next_from.label("next_from"),
+                v.birth_ymd, v.sex, v.deso_code, v.protected_identity, v.deceased_on,
+                v.moved_out_on)
          .join(person, person.c.id == person_version.c.person_id)
          .where(person_version.c.superseded_at.is_(None), person.c.is_coordination.is_(False),
                 or_(person_version.c.deceased_on.is_(None), person_version.c.deceased_on > on),
                 or_(person_version.c.moved_out_on.is_(None), person_version.c.moved_out_on > on),
                 ~covering)
          .order_by(person_version.c.person_id))
-    return [tuple(r) for r in session.execute(q)]
+    return list(session.execute(q))
 
 
 def assign_defaults(session: Session, *, on: dt.date, now: dt.datetime) -> int:
@@ -53,14 +56,17 @@ def assign_defaults(session: Session, *, on: dt.date, now: dt.datetime) -> int:
     units = _units(session, on)
     batch: list[dict[str, object]] = []
     assigned = 0
-    for person_id, lat, lon, municipality, next_from in _unlisted(session, on):
-        chosen = choose_unit(units, lat=lat, lon=lon, municipality_code=municipality)
+    for r in _unlisted(session, on):
+        chosen = choose_unit(units, lat=r.lat, lon=r.lon, municipality_code=r.municipality_code)
         if chosen is None:
             continue
-        valid_to = next_from - dt.timedelta(days=1) if next_from is not None else None
-        batch.append({"person_id": person_id, "unit_id": chosen.unit_id, "valid_from": on,
+        valid_to = r.next_from - dt.timedelta(days=1) if r.next_from is not None else None
+        batch.append({"person_id": r.person_id, "unit_id": chosen.unit_id, "valid_from": on,
                       "valid_to": valid_to, "reason": Reason.default.value,
-                      "special_reason": False, "recorded_at": now})
+                      "special_reason": False, "birth_ymd": r.birth_ymd, "sex": r.sex,
+                      "count_deso": facts.count_deso(r.deso_code, r.protected_identity),
+                      "gone_on": facts.gone_on(r.deceased_on, r.moved_out_on),
+                      "recorded_at": now})
         if len(batch) >= INSERT_CHUNK:
             session.execute(listing.insert(), batch)
             assigned += len(batch)

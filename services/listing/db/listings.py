@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from services.listing.db import facts
 from services.listing.db.models import listing, person, person_version, unit
 from services.listing.domain.listing import (
     Period,
@@ -75,12 +76,10 @@ def create_listing(session: Session, *, personnummer: str, hsa_id: str, valid_fr
         raise NotFound(f"unit {hsa_id} is not known")
     _refuse(unit_refusal(care_type=where.care_type, active_from=where.active_from,
                          active_to=where.active_to, on=valid_from))
-    version = session.execute(select(person_version.c.deceased_on, person_version.c.moved_out_on)
-                              .where(person_version.c.person_id == who.id,
-                                     person_version.c.superseded_at.is_(None))).first()
-    if version is not None:
-        _refuse(person_refusal(deceased_on=version.deceased_on, moved_out_on=version.moved_out_on,
-                               on=valid_from))
+    version = session.execute(select(person_version).where(
+        person_version.c.person_id == who.id, person_version.c.superseded_at.is_(None))).one()
+    _refuse(person_refusal(deceased_on=version.deceased_on, moved_out_on=version.moved_out_on,
+                           on=valid_from))
     periods = _periods(session, who.id)
     try:
         change = plan_change(periods, valid_from)
@@ -92,13 +91,14 @@ def create_listing(session: Session, *, personnummer: str, hsa_id: str, valid_fr
         old = session.execute(select(listing).where(listing.c.id == change.supersede_id)).one()
         session.execute(listing.update().where(listing.c.id == old.id).values(superseded_at=now))
         if change.keep_until is not None:
+            kept = {k: v for k, v in old._mapping.items() if k not in ("id", "superseded_at")}
             session.execute(listing.insert().values(
-                person_id=who.id, unit_id=old.unit_id, valid_from=old.valid_from,
-                valid_to=change.keep_until, reason=old.reason, special_reason=old.special_reason,
-                recorded_at=now))
+                {**kept, "valid_to": change.keep_until, "recorded_at": now}))
     session.execute(listing.insert().values(
         person_id=who.id, unit_id=where.id, valid_from=valid_from, valid_to=None, reason=reason,
-        special_reason=special_reason, recorded_at=now))
+        special_reason=special_reason, birth_ymd=version.birth_ymd, sex=version.sex,
+        count_deso=facts.count_deso(version.deso_code, version.protected_identity),
+        gone_on=facts.gone_on(version.deceased_on, version.moved_out_on), recorded_at=now))
     return ListingRow(hsa_id, valid_from, None, reason, special_reason, now)
 
 

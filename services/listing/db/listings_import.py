@@ -28,8 +28,11 @@ from sqlalchemy.orm import Session
 
 from services.listing.db.bulk import CHUNK_ROWS, create_temp, drop_temp, load_rows
 from services.listing.db.errors import RowErrors
+from services.listing.db.facts import count_deso_sql, gone_on_sql
 from services.listing.domain.historic import LISTING_HEADER, parse_historic_row
 
+_COLUMNS = ("person_id, unit_id, valid_from, valid_to, reason, special_reason, birth_ymd, sex, "
+            "count_deso, gone_on")
 staging = Table(
     "tmp_listing", MetaData(),
     Column("row_no", Integer), Column("personnummer", String(12)), Column("hsa_id", String(64)),
@@ -75,12 +78,13 @@ def _stage(session: Session, lines: Iterable[str], progress: Callable[[int], Non
 
 _RESOLVE = """
 CREATE TEMPORARY TABLE tmp_listing_resolved AS
-SELECT s.row_no, p.id AS person_id, u.id AS unit_id, s.valid_from, s.valid_to, s.reason,
-       s.special_reason
+SELECT s.row_no, v.person_id, u.id AS unit_id, s.valid_from, s.valid_to, s.reason,
+       s.special_reason, v.birth_ymd, v.sex, {count_deso} AS count_deso, {gone_on} AS gone_on
 FROM tmp_listing s
 LEFT JOIN person p ON p.personnummer = s.personnummer
+LEFT JOIN person_version v ON v.person_id = p.id AND v.superseded_at IS NULL
 LEFT JOIN unit u ON u.hsa_id = s.hsa_id
-"""
+""".format(count_deso=count_deso_sql("v"), gone_on=gone_on_sql("v"))
 
 _OVERLAPS = """
 SELECT row_no, prev_row FROM (
@@ -131,11 +135,10 @@ def import_listings(session: Session, lines: Iterable[str], *, now: dt.datetime,
     if not errors:
         _check(session, errors)
     errors.raise_if_any()
-    added = cast(CursorResult[Any], session.execute(text(
-        "INSERT INTO listing (person_id, unit_id, valid_from, valid_to, reason, special_reason, "
-        "recorded_at) SELECT person_id, unit_id, valid_from, valid_to, reason, special_reason, "
-        ":now FROM tmp_listing_resolved ORDER BY person_id, valid_from").bindparams(
-            bindparam("now", now, type_=DateTime(timezone=True))))).rowcount
+    insert = text(f"INSERT INTO listing ({_COLUMNS}, recorded_at) SELECT {_COLUMNS}, :now "
+                  "FROM tmp_listing_resolved ORDER BY person_id, valid_from")
+    stamp = bindparam("now", now, type_=DateTime(timezone=True))
+    added = cast(CursorResult[Any], session.execute(insert.bindparams(stamp))).rowcount
     drop_temp(session, Table("tmp_listing_resolved", MetaData()))
     drop_temp(session, staging)
     return int(added)

@@ -91,6 +91,13 @@ listing = Table(
     Column("valid_to", Date, nullable=True),
     Column("reason", String(20), nullable=False),
     Column("special_reason", Boolean, nullable=False),
+    # The person's facts the counts need, copied from the person version current when the row
+    # was recorded; a register change re-records the person's current rows. Counts then read
+    # this one table: no join over millions of people.
+    Column("birth_ymd", Integer, nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("count_deso", String(9), nullable=True),  # null when unknown or protected identity
+    Column("gone_on", Date, nullable=True),  # first of deceased_on / moved_out_on
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("superseded_at", DateTime(timezone=True), nullable=True),
     # At most one open listing per person among current rows, on every database.

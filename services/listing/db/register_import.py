@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from services.listing.db.bulk import CHUNK_ROWS, create_temp, drop_temp, is_postgres, load_rows
 from services.listing.db.errors import RowErrors
+from services.listing.db.facts import count_deso_sql, gone_on_sql
 from services.listing.domain.register import REGISTER_HEADER, header_errors, parse_register_row
 
 _tmp_meta = MetaData()
@@ -134,9 +135,34 @@ def _merge(session: Session, now: dt.datetime) -> ImportResult:
         f"INSERT INTO person_version (person_id, birth_ymd, sex, {fields}, recorded_at) "
         f"SELECT person_id, birth_ymd, sex, {fields}, :now FROM tmp_register_resolved "
         "WHERE status IN (1, 2)").bindparams(stamp))
+    _relist(session, stamp, distinct="IS DISTINCT FROM" if is_postgres(session) else "IS NOT")
     drop_temp(session, Table("tmp_register_resolved", MetaData()))
     return ImportResult(inserted=int(counts.get(1, 0)), updated=int(counts.get(2, 0)),
                         unchanged=int(counts.get(3, 0)))
+
+
+_LISTING_COLUMNS = ("person_id, unit_id, valid_from, valid_to, reason, special_reason, "
+                    "birth_ymd, sex, count_deso, gone_on")
+
+
+def _relist(session: Session, stamp: Any, *, distinct: str) -> None:
+    """Re-record the current listings of people whose counted facts changed (old rows stay)."""
+    deso, gone = count_deso_sql("r"), gone_on_sql("r")
+    session.execute(text("DROP TABLE IF EXISTS tmp_relisted"))
+    session.execute(text(
+        "CREATE TEMPORARY TABLE tmp_relisted AS SELECT l.id, l.person_id, l.unit_id, "
+        "l.valid_from, l.valid_to, l.reason, l.special_reason, l.birth_ymd, l.sex, "
+        f"{deso} AS count_deso, {gone} AS gone_on "
+        "FROM listing l JOIN tmp_register_resolved r ON r.person_id = l.person_id "
+        "WHERE r.status = 2 AND l.superseded_at IS NULL "
+        f"AND (l.count_deso {distinct} {deso} OR l.gone_on {distinct} {gone})"))
+    session.execute(text(
+        "UPDATE listing SET superseded_at = :now WHERE id IN (SELECT id FROM tmp_relisted)"
+    ).bindparams(stamp))
+    session.execute(text(
+        f"INSERT INTO listing ({_LISTING_COLUMNS}, recorded_at) "
+        f"SELECT {_LISTING_COLUMNS}, :now FROM tmp_relisted").bindparams(stamp))
+    drop_temp(session, Table("tmp_relisted", MetaData()))
 
 
 def import_register(session: Session, lines: Iterable[str], *, now: dt.datetime,
