@@ -229,7 +229,9 @@ def test_configure_logging_keeps_other_handlers_and_replaces_only_its_own(
     from shared.logging import _ServiceHandler, configure_logging
     root = logging.getLogger()
     before = list(root.handlers)
-    foreign = [h for h in before if not isinstance(h, _ServiceHandler)]
+    # Start from a known state: whatever earlier tests left on the root logger is set aside.
+    foreign = [h for h in before if not isinstance(h, _ServiceHandler)] or [logging.NullHandler()]
+    root.handlers[:] = list(foreign)
     try:
         configure_logging("INFO")
         configure_logging("INFO")
