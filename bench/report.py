@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-ORDER = ("tiny", "rjh", "stockholm", "sweden")
+ORDER = ("tiny", "rjh", "stockholm", "stockholm-tuned", "sweden", "sweden-tuned")
 NOTES = Path(__file__).resolve().parent / "notes.md"
 MB = 1024 * 1024
 
@@ -164,8 +164,6 @@ def _verdict(ok: bool | None, text: str) -> str:
 
 def _targets(all_results: dict[str, dict[str, Any]]) -> list[str]:
     out = ["| Target | Result |", "|---|---|"]
-    st = all_results.get("stockholm")
-    sw = all_results.get("sweden")
 
     def le(v: Any, limit: float) -> bool | None:
         return None if v is None else v <= limit
@@ -173,33 +171,38 @@ def _targets(all_results: dict[str, dict[str, Any]]) -> list[str]:
     def ge(v: Any, limit: float) -> bool | None:
         return None if v is None else v >= limit
 
-    if st:
+    variants = {name.split("-")[0] for name in all_results}
+    for name, st in all_results.items():
+        if not name.startswith("stockholm"):
+            continue
         t = _f(st, "import_register", "seconds")
         ratio = _f(st, "import_register", "ratio")
+        ok = None if t is None else t < 60 and ratio <= 3
         out.append(
             _verdict(
-                None if t is None else t < 60 and ratio <= 3,
-                f"Stockholm: register import < 60 s and ≤ 3× COPY ({_s(t)}, {_s(ratio, '×', 1)})",
+                ok, f"{name}: register import < 60 s and ≤ 3× COPY ({_s(t)}, {_s(ratio, '×', 1)})"
             )
         )
         c = _f(st, "counts", "seconds_min")
-        out.append(_verdict(le(c, 1.5), f"Stockholm: counts at a date < 1.5 s ({_s(c)})"))
+        out.append(_verdict(le(c, 1.5), f"{name}: counts at a date < 1.5 s ({_s(c)})"))
         p = _f(st, "payment_run", "seconds_min")
-        out.append(_verdict(le(p, 3), f"Stockholm: full payment run < 3 s ({_s(p)})"))
-    else:
+        out.append(_verdict(le(p, 3), f"{name}: full payment run < 3 s ({_s(p)})"))
+    if "stockholm" not in variants:
         out.append("| Stockholm targets | not run yet |")
-    if sw:
+    for name, sw in all_results.items():
+        if not name.startswith("sweden"):
+            continue
         p = _f(sw, "payment_run", "seconds_min")
-        out.append(_verdict(le(p, 15), f"Sweden: full payment run < 15 s ({_s(p)})"))
+        out.append(_verdict(le(p, 15), f"{name}: full payment run < 15 s ({_s(p)})"))
         rss = sw.get("peak_rss", {})
         worst = max((rss.get(k) or 0 for k in ("listing", "payment")), default=0)
         out.append(
             _verdict(
                 None if not worst else worst <= 500 * MB,
-                f"Sweden: no service above 500 MB ({worst / MB:,.0f} MB)",
+                f"{name}: no service above 500 MB ({worst / MB:,.0f} MB)",
             )
         )
-    else:
+    if "sweden" not in variants:
         out.append("| Sweden targets | not run yet |")
     for name, r in all_results.items():
         if name == "tiny":
@@ -215,10 +218,14 @@ def _targets(all_results: dict[str, dict[str, Any]]) -> list[str]:
                 f"({_s(rps, 'req/s', 0)}, {_s(p99, 'ms', 1)}, {_s(ratio, '', 2)})",
             )
         )
-    if st and sw:
+    for suffix in ("", "-tuned"):
+        st, sw = all_results.get("stockholm" + suffix), all_results.get("sweden" + suffix)
+        if not (st and sw):
+            continue
         grow = sw["residents"] / st["residents"]
         for key, field, label in (
             ("import_register", "seconds", "register import"),
+            ("import_listings", "seconds", "listing history import"),
             ("counts", "seconds_min", "counts"),
             ("payment_run", "seconds_min", "payment run"),
         ):
@@ -227,7 +234,8 @@ def _targets(all_results: dict[str, dict[str, Any]]) -> list[str]:
                 out.append(
                     _verdict(
                         b / a <= grow * 1.25,
-                        f"Cost grows with the work: {label} ×{b / a:.1f} for ×{grow:.1f} residents",
+                        f"cost grows with the work{suffix}: {label} ×{b / a:.1f} "
+                        f"for ×{grow:.1f} residents",
                     )
                 )
     return out
@@ -254,7 +262,11 @@ def render(all_results: dict[str, dict[str, Any]]) -> str:
             f"PostgreSQL {m.get('postgresql')} (shared_buffers {pg.get('shared_buffers')}, "
             f"work_mem {pg.get('work_mem')}, max_parallel_workers_per_gather "
             f"{pg.get('max_parallel_workers_per_gather')}, jit {pg.get('jit')}), "
-            f"profile `{r.get('profile')}`"
+            f"profile `{r.get('profile')}`; per-database settings "
+            f"{', '.join(f'{k}={v}' for k, v in r.get('tuned', {}).items()) or 'none'}; "
+            "1-min load average "
+            f"{_s(m.get('loadavg_at_start'), '', 1)} at start, "
+            f"{_s(m.get('loadavg_at_end'), '', 1)} at end"
         )
     lines += [
         "",
