@@ -247,17 +247,7 @@ def test_a_provider_cannot_reach_another_providers_unit(seeded_system: System,
     assert own.status_code == 200 and B in own.text, own.text
 
 
-# Found by this suite: on PostgreSQL an empty expanding IN-list in the listing service's
-# counts query is typed INTEGER against a VARCHAR column, so a provider with no units gets 500
-# instead of an empty answer (services/listing/db/counts.py: bindparam needs type_=String).
-_KNOWN = {("listing", "GET", "/v1/counts")} if USE_POSTGRES else set()
-
-
-@pytest.mark.parametrize("e", [
-    pytest.param(e, marks=pytest.mark.xfail(reason="listing counts: empty IN-list on PostgreSQL",
-                                            strict=False))
-    if (e.service, e.method, e.path) in _KNOWN else e
-    for e in PROVIDER_ENDPOINTS], ids=[str(e) for e in PROVIDER_ENDPOINTS])
+@pytest.mark.parametrize("e", PROVIDER_ENDPOINTS, ids=[str(e) for e in PROVIDER_ENDPOINTS])
 def test_a_provider_without_units_sees_no_unit(seeded_system: System, e: Endpoint) -> None:
     nobody = bearer(sign(sub="provider:none", roles=["provider"], hsa_ids=[]))
     r = _call(seeded_system, e, nobody, unit=B, extra_query={"hsa_id": B})
