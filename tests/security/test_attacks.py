@@ -28,7 +28,6 @@ from services.listing.main import create_app as listing_app
 from services.payment.main import create_app as payment_app
 from shared.auth import Role, api_routes, route_roles
 from shared.settings import DEFAULT_AUTH_SECRET, Settings
-from tests.conftest import USE_POSTGRES
 from tests.security.conftest import (
     AUDIENCE,
     ISSUER,
