@@ -18,17 +18,24 @@ import httpx
 import typer
 
 from shared.auth import mint_token
-from shared.settings import Settings
+from shared.settings import ServiceName, Settings
 
-SERVICES = ("listing", "payment", "lastresort")
+SERVICES: tuple[ServiceName, ...] = ("listing", "payment", "lastresort")
 
-app = typer.Typer(no_args_is_help=True, help="Hälsoval backend: listing, payment and last-resort services.")
+app = typer.Typer(
+    no_args_is_help=True, help="Hälsoval backend: listing, payment and last-resort services."
+)
 
 
 @app.command()
 def token(
-    role: Annotated[list[str], typer.Option("--role", help="region_admin, finance_approver, provider, ops, service")],
-    unit: Annotated[list[str] | None, typer.Option("--unit", help="HSA-id a provider acts for")] = None,
+    role: Annotated[
+        list[str],
+        typer.Option("--role", help="region_admin, finance_approver, provider, ops, service"),
+    ],
+    unit: Annotated[
+        list[str] | None, typer.Option("--unit", help="HSA-id a provider acts for")
+    ] = None,
     sub: Annotated[str, typer.Option(help="the token's subject")] = "",
     hours: Annotated[int, typer.Option(help="validity in hours")] = 8,
 ) -> None:
@@ -37,12 +44,18 @@ def token(
 
     settings = Settings()
     subject = sub or f"dev:{'+'.join(role)}"
-    typer.echo(mint_token(settings, sub=subject, roles=role, hsa_ids=unit or [], ttl=dt.timedelta(hours=hours)))
+    typer.echo(
+        mint_token(
+            settings, sub=subject, roles=role, hsa_ids=unit or [], ttl=dt.timedelta(hours=hours)
+        )
+    )
 
 
 @app.command()
 def migrate(
-    service: Annotated[str | None, typer.Argument(help="listing, payment or lastresort; all if left out")] = None,
+    service: Annotated[
+        str | None, typer.Argument(help="listing, payment or lastresort; all if left out")
+    ] = None,
 ) -> None:
     """Bring a service's database (or every service's) to its newest migration."""
     settings = Settings()
@@ -50,7 +63,7 @@ def migrate(
         raise typer.BadParameter(f"unknown service {service!r}; choose from {', '.join(SERVICES)}")
     for name in [service] if service else SERVICES:
         mod = importlib.import_module(f"services.{name}.db.migrate")
-        mod.migrate(settings.database_url(name))  # type: ignore[arg-type]
+        mod.migrate(settings.database_url(name))
         typer.echo(f"{name}: migrated")
 
 
@@ -70,7 +83,7 @@ def _wait_healthy(url: str, timeout: float = 60.0) -> None:
 def run(
     host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
 ) -> None:
-    """Migrate, start the three services, load the demo region when DEMO=1, and wait (Ctrl-C stops all)."""
+    """Migrate, start the three services, load the demo region (DEMO=1), wait; Ctrl-C stops all."""
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate(None)
@@ -90,16 +103,33 @@ def run(
     try:
         for name in SERVICES:
             port = getattr(settings, f"{name}_port")
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", f"services.{name}.main:create_app", "--factory",
-                 "--host", host, "--port", str(port), "--no-access-log"], env=env))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        f"services.{name}.main:create_app",
+                        "--factory",
+                        "--host",
+                        host,
+                        "--port",
+                        str(port),
+                        "--no-access-log",
+                    ],
+                    env=env,
+                )
+            )
         for name in SERVICES:
             _wait_healthy(settings.service_url(name))
         if settings.demo:
             demo = importlib.import_module("services.demo")
             demo.load(settings)
-        typer.echo("Hälsoval is running: " + ", ".join(
-            f"{n} {settings.service_url(n)}/docs" for n in SERVICES) + " (Ctrl-C stops all)")
+        typer.echo(
+            "Hälsoval is running: "
+            + ", ".join(f"{n} {settings.service_url(n)}/docs" for n in SERVICES)
+            + " (Ctrl-C stops all)"
+        )
         signal.signal(signal.SIGTERM, lambda *_: stop())
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

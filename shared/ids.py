@@ -55,7 +55,9 @@ def parse_identity_number(text: str) -> IdentityNumber:
     if m is None:
         if re.fullmatch(r"\d{6}[-+]?\d{4}", text.strip()):
             raise InvalidIdentityNumber("10-digit form is not accepted: give all 12 digits")
-        raise InvalidIdentityNumber("must be 12 digits, YYYYMMDDNNNC (a hyphen after the date is allowed)")
+        raise InvalidIdentityNumber(
+            "must be 12 digits, YYYYMMDDNNNC (a hyphen after the date is allowed)"
+        )
     date_part, tail = m.group(1), m.group(2)
     year, month, day = int(date_part[:4]), int(date_part[4:6]), int(date_part[6:8])
     coordination = day > COORDINATION_DAY_OFFSET
@@ -69,7 +71,9 @@ def parse_identity_number(text: str) -> IdentityNumber:
     if luhn_check_digit(digits[2:11]) != int(digits[11]):
         raise InvalidIdentityNumber("check digit does not match")
     sex: Literal["M", "F"] = "M" if int(digits[10]) % 2 == 1 else "F"
-    return IdentityNumber(value=digits, birth_date=birth, sex=sex, is_coordination_number=coordination)
+    return IdentityNumber(
+        value=digits, birth_date=birth, sex=sex, is_coordination_number=coordination
+    )
 
 
 def is_valid_identity_number(text: str) -> bool:
@@ -81,7 +85,7 @@ def is_valid_identity_number(text: str) -> bool:
 
 
 def make_identity_number(birth: dt.date, serial: int, *, coordination: bool = False) -> str:
-    """Build a valid number from a birth date and a 3-digit serial (used by generators and tests)."""
+    """Build a valid number from a birth date and a 3-digit serial (for generators and tests)."""
     if not 0 <= serial <= 999:
         raise ValueError("serial must be 0..999")
     day = birth.day + (COORDINATION_DAY_OFFSET if coordination else 0)

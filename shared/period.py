@@ -66,10 +66,12 @@ PeriodStr = Annotated[
     Period,
     BeforeValidator(_to_period),
     PlainSerializer(str, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "examples": ["2026-03"]}),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "examples": ["2026-03"]}
+    ),
 ]
 
 
 def age_on(birth: dt.date, on: dt.date) -> int:
-    """Completed years on a date (a person born 29 Feb turns a year older on 1 Mar in common years)."""
+    """Completed years on a date (born 29 Feb: a year older on 1 Mar in common years)."""
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))

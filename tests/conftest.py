@@ -16,12 +16,21 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-PG_ADMIN_URL = os.environ.get("HALSOVAL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "HALSOVAL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 USE_POSTGRES = os.environ.get("HALSOVAL_TEST_DB", "sqlite") == "postgres"
 
 # Keep the suite's own settings away from a developer's environment.
-for _name in ("LISTING_DATABASE_URL", "PAYMENT_DATABASE_URL", "LASTRESORT_DATABASE_URL",
-              "AUTH_JWKS_URL", "AUTH_JWKS_FILE", "AUTH_ISSUER", "AUTH_AUDIENCE"):
+for _name in (
+    "LISTING_DATABASE_URL",
+    "PAYMENT_DATABASE_URL",
+    "LASTRESORT_DATABASE_URL",
+    "AUTH_JWKS_URL",
+    "AUTH_JWKS_FILE",
+    "AUTH_ISSUER",
+    "AUTH_AUDIENCE",
+):
     os.environ.pop(_name, None)
 os.environ.setdefault("ENV", "test")
 os.environ["DEMO"] = "0"
@@ -64,7 +73,9 @@ def _drop_pg_database(admin_url: str, name: str) -> None:
 
 
 @pytest.fixture
-def new_database_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[[str], str]]:
+def new_database_url(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[[str], str]]:
     """A factory of empty databases: new_database_url("listing") -> URL, dropped after the test."""
     created: list[str] = []
     admin = request.getfixturevalue("postgres_admin_url") if USE_POSTGRES else None
@@ -84,7 +95,7 @@ def new_database_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator
 
 @pytest.fixture
 def pg_database_url(postgres_admin_url: str) -> Iterator[str]:
-    """An empty PostgreSQL database whatever HALSOVAL_TEST_DB says (for PostgreSQL-only guarantees)."""
+    """An empty PostgreSQL database whatever HALSOVAL_TEST_DB says (PostgreSQL-only checks)."""
     name = f"halsoval_test_pg_{uuid.uuid4().hex[:12]}"
     url = _create_pg_database(postgres_admin_url, name)
     yield url

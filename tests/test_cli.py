@@ -12,10 +12,13 @@ runner = CliRunner()
 
 def test_token_carries_roles_units_and_subject(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("AUTH_SECRET", "cli-test-secret-0123456789abcdef0123")
-    result = runner.invoke(app, ["token", "--role", "provider", "--unit", "SE5565123456-7306",
-                                 "--sub", "hc-frosö"])
+    result = runner.invoke(
+        app, ["token", "--role", "provider", "--unit", "SE5565123456-7306", "--sub", "hc-frosö"]
+    )
     assert result.exit_code == 0, result.output
-    claims = jwt.decode(result.output.strip(), "cli-test-secret-0123456789abcdef0123", algorithms=["HS256"])
+    claims = jwt.decode(
+        result.output.strip(), "cli-test-secret-0123456789abcdef0123", algorithms=["HS256"]
+    )
     assert claims["roles"] == ["provider"]
     assert claims["hsa_ids"] == ["SE5565123456-7306"]
     assert claims["sub"] == "hc-frosö"

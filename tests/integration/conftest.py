@@ -36,11 +36,18 @@ class RunningSystem:
     settings: Settings
     log_dir: Path
 
-    def client(self, service: str, *, roles: list[str], sub: str = "test:user",
-               hsa_ids: list[str] | None = None) -> httpx.Client:
+    def client(
+        self,
+        service: str,
+        *,
+        roles: list[str],
+        sub: str = "test:user",
+        hsa_ids: list[str] | None = None,
+    ) -> httpx.Client:
         token = mint_token(self.settings, sub=sub, roles=roles, hsa_ids=hsa_ids or [])
-        return httpx.Client(base_url=self.urls[service], timeout=60,
-                            headers={"Authorization": f"Bearer {token}"})
+        return httpx.Client(
+            base_url=self.urls[service], timeout=60, headers={"Authorization": f"Bearer {token}"}
+        )
 
     def logs(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob("*.log")))
@@ -75,21 +82,49 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
     db_urls, pg_names = _databases(tmp)
     ports = {s: _free_port() for s in SERVICES}
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
-    env.update({
-        "ENV": "test", "DEMO": "0", "DATA_DIR": str(tmp), "AUTH_SECRET": "integration-secret-0123456789abcdef",
-        **{f"{s.upper()}_DATABASE_URL": db_urls[s] for s in SERVICES},
-        **{f"{s.upper()}_PORT": str(ports[s]) for s in SERVICES},
-        **{f"{s.upper()}_URL": f"http://127.0.0.1:{ports[s]}" for s in SERVICES},
-    })
-    subprocess.run([sys.executable, "-m", "services.cli", "migrate"], env=env, cwd=ROOT, check=True,
-                   capture_output=True)
+    env.update(
+        {
+            "ENV": "test",
+            "DEMO": "0",
+            "DATA_DIR": str(tmp),
+            "AUTH_SECRET": "integration-secret-0123456789abcdef",
+            **{f"{s.upper()}_DATABASE_URL": db_urls[s] for s in SERVICES},
+            **{f"{s.upper()}_PORT": str(ports[s]) for s in SERVICES},
+            **{f"{s.upper()}_URL": f"http://127.0.0.1:{ports[s]}" for s in SERVICES},
+        }
+    )
+    subprocess.run(
+        [sys.executable, "-m", "services.cli", "migrate"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     procs = []
     for s in SERVICES:
         log = open(tmp / f"{s}.log", "wb")  # noqa: SIM115 - closed with the process
-        procs.append((subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", f"services.{s}.main:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(ports[s])],
-            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT), log))
+        procs.append(
+            (
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        f"services.{s}.main:create_app",
+                        "--factory",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(ports[s]),
+                    ],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                ),
+                log,
+            )
+        )
     urls = {s: f"http://127.0.0.1:{ports[s]}" for s in SERVICES}
     try:
         deadline = time.monotonic() + 60
@@ -103,10 +138,12 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{s} did not start:\n" + (tmp / f"{s}.log").read_text())
                 time.sleep(0.2)
-        settings = Settings(auth_secret=env["AUTH_SECRET"], **{f"{s}_url": urls[s] for s in SERVICES})
+        settings = Settings(
+            auth_secret=env["AUTH_SECRET"], **{f"{s}_url": urls[s] for s in SERVICES}
+        )
         yield RunningSystem(urls=urls, settings=settings, log_dir=tmp)
     finally:
-        for p, log in procs:
+        for p, _log in procs:
             p.terminate()
         for p, log in procs:
             try:

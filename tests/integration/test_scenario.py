@@ -19,10 +19,10 @@ from tests.integration.conftest import RunningSystem
 
 pytestmark = pytest.mark.integration
 
-REGION_A = "SE2321000065-1001"   # region-owned, Östersund
+REGION_A = "SE2321000065-1001"  # region-owned, Östersund
 PRIVATE_P = "SE5566778899-2001"  # private, Östersund
-REGION_C = "SE2321000065-1003"   # region-owned, Ragunda, far from the hospital
-DENTAL_D = "SE2321000065-9001"   # Folktandvården, Östersund
+REGION_C = "SE2321000065-1003"  # region-owned, Ragunda, far from the hospital
+DENTAL_D = "SE2321000065-9001"  # Folktandvården, Östersund
 
 import datetime as dt  # noqa: E402
 
@@ -32,22 +32,39 @@ MODEL = {
     "annual_budget_sek": "1200000.00",
     "count_date_rule": "last_day_prev_month",
     "shares": {"capitation": "0.70", "cni": "0.22", "sparsity": "0.08"},
-    "age_weights": [{"from_age": 0, "to_age": 64, "weight": "1.0"},
-                    {"from_age": 65, "to_age": None, "weight": "2.0"}],
+    "age_weights": [
+        {"from_age": 0, "to_age": 64, "weight": "1.0"},
+        {"from_age": 65, "to_age": None, "weight": "2.0"},
+    ],
     "cni": {"default": "1.0", "by_deso": {"2380C1010": "1.5"}},
-    "sparsity": {"distance_limits_km": [40, 100, 180], "size_limits": [2000, 5000],
-                 "points": [[0, 0, 0], [1200, 900, 600], [2000, 1500, 1000], [3000, 2200, 1500]]},
+    "sparsity": {
+        "distance_limits_km": [40, 100, 180],
+        "size_limits": [2000, 5000],
+        "points": [[0, 0, 0], [1200, 900, 600], [2000, 1500, 1000], [3000, 2200, 1500]],
+    },
 }
 
 
-def _unit(name: str, municipality: str, ownership: str, care_type: str, km: str) -> dict[str, object]:
-    return {"name": name, "municipality_code": municipality, "ownership": ownership,
-            "care_type": care_type, "lat": 63.18, "lon": 14.64, "distance_to_hospital_km": km,
-            "active_from": "2020-01-01", "active_to": None}
+def _unit(
+    name: str, municipality: str, ownership: str, care_type: str, km: str
+) -> dict[str, object]:
+    return {
+        "name": name,
+        "municipality_code": municipality,
+        "ownership": ownership,
+        "care_type": care_type,
+        "lat": 63.18,
+        "lon": 14.64,
+        "distance_to_hospital_km": km,
+        "active_from": "2020-01-01",
+        "active_to": None,
+    }
 
 
 def _ok(r: httpx.Response, *codes: int) -> dict:  # type: ignore[type-arg]
-    assert r.status_code in (codes or (200, 201)), f"{r.request.method} {r.request.url}: {r.status_code} {r.text}"
+    assert r.status_code in (codes or (200, 201)), (
+        f"{r.request.method} {r.request.url}: {r.status_code} {r.text}"
+    )
     return r.json()  # type: ignore[no-any-return]
 
 
@@ -61,23 +78,36 @@ def region(system: RunningSystem) -> RunningSystem:
             DENTAL_D: _unit("Folktandvården D", "2380", "region", "dental", "3"),
         }.items():
             _ok(listing.put(f"/v1/units/{hsa}", json=body))
-        rows = ["personnummer,municipality_code,deso_code,lat,lon,protected_identity,deceased_on,moved_out_on"]
+        rows = [
+            "personnummer,municipality_code,deso_code,lat,lon,protected_identity,deceased_on,moved_out_on"
+        ]
         for i, pnr in enumerate(PEOPLE):
             municipality = "2303" if i >= 6 else "2380"
             deso = "2380C1010" if i < 3 else ("" if i == 5 else f"{municipality}C1020")
             rows.append(f"{pnr},{municipality},{deso},63.1,14.6,{'true' if i == 5 else 'false'},,")
         body = "\n".join(rows) + "\n"
-        result = _ok(listing.post("/v1/register/import", content=body,
-                                  headers={"Content-Type": "text/csv"}))
+        result = _ok(
+            listing.post("/v1/register/import", content=body, headers={"Content-Type": "text/csv"})
+        )
         assert result == {"inserted": 8, "updated": 0, "unchanged": 0}
-        assert _ok(listing.post("/v1/register/import", content=body,
-                                headers={"Content-Type": "text/csv"})) == {
-            "inserted": 0, "updated": 0, "unchanged": 8}
+        assert _ok(
+            listing.post("/v1/register/import", content=body, headers={"Content-Type": "text/csv"})
+        ) == {"inserted": 0, "updated": 0, "unchanged": 8}
         for i, pnr in enumerate(PEOPLE):
             hsa = REGION_C if i >= 6 else (PRIVATE_P if i in (3, 4) else REGION_A)
-            _ok(listing.post("/v1/listings", json={"personnummer": pnr, "hsa_id": hsa,
-                                                    "valid_from": "2025-06-01", "reason": "choice",
-                                                    "special_reason": False}), 201)
+            _ok(
+                listing.post(
+                    "/v1/listings",
+                    json={
+                        "personnummer": pnr,
+                        "hsa_id": hsa,
+                        "valid_from": "2025-06-01",
+                        "reason": "choice",
+                        "special_reason": False,
+                    },
+                ),
+                201,
+            )
     return system
 
 
@@ -125,30 +155,50 @@ def test_four_eyes_approval_and_provider_reads_only_its_own(region: RunningSyste
         own = _ok(provider.get("/v1/statements", params={"period": "2026-03"}))["statements"]
         assert [s["hsa_id"] for s in own] == [PRIVATE_P]
         assert provider.get(f"/v1/statements/{other['statement_id']}").status_code == 404
-        assert _ok(provider.get("/v1/statements", params={"period": "2026-03", "hsa_id": REGION_A}),
-                   200, 404).get("statements", []) == []
+        assert (
+            _ok(
+                provider.get("/v1/statements", params={"period": "2026-03", "hsa_id": REGION_A}),
+                200,
+                404,
+            ).get("statements", [])
+            == []
+        )
         sid = own[0]["statement_id"]
         csv_r = provider.get(f"/v1/statements/{sid}", headers={"Accept": "text/csv"})
         assert csv_r.status_code == 200 and csv_r.content.startswith(b"\xef\xbb\xbf")
         table = list(csv.reader(io.StringIO(csv_r.content.decode("utf-8-sig")), delimiter=";"))
         assert any(own[0]["total_sek"].replace(".", ",") in cell for row in table for cell in row)
         pdf = provider.get(f"/v1/statements/{sid}", headers={"Accept": "application/pdf"})
-        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and len(pdf.content) > 1000
+        assert (
+            pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and len(pdf.content) > 1000
+        )
 
 
 def test_a_late_listing_change_makes_a_correction_with_deltas(region: RunningSystem) -> None:
     with region.client("listing", roles=["region_admin"], sub="it:admin") as listing:
         # Person 0 moves from A to P with effect before the paid count date.
-        _ok(listing.post("/v1/listings", json={"personnummer": PEOPLE[0], "hsa_id": PRIVATE_P,
-                                                "valid_from": "2026-02-01", "reason": "choice",
-                                                "special_reason": False}), 201)
+        _ok(
+            listing.post(
+                "/v1/listings",
+                json={
+                    "personnummer": PEOPLE[0],
+                    "hsa_id": PRIVATE_P,
+                    "valid_from": "2026-02-01",
+                    "reason": "choice",
+                    "special_reason": False,
+                },
+            ),
+            201,
+        )
     with region.client("payment", roles=["region_admin"], sub="it:admin") as admin:
         v2 = _ok(admin.post("/v1/runs", json={"period": "2026-03"}), 200, 201)
         assert v2["version"] == 2 and not v2.get("unchanged")
         again = _ok(admin.post("/v1/runs", json={"period": "2026-03"}), 200, 201)
         assert again["unchanged"] is True and again["version"] == 2
         latest = _ok(admin.get("/v1/statements", params={"period": "2026-03"}))["statements"]
-        first = _ok(admin.get("/v1/statements", params={"period": "2026-03", "version": 1}))["statements"]
+        first = _ok(admin.get("/v1/statements", params={"period": "2026-03", "version": 1}))[
+            "statements"
+        ]
     before = {s["hsa_id"]: Decimal(s["total_sek"]) for s in first}
     for s in latest:
         assert Decimal(s["delta_sek"]) == Decimal(s["total_sek"]) - before[s["hsa_id"]]
@@ -158,8 +208,10 @@ def test_a_late_listing_change_makes_a_correction_with_deltas(region: RunningSys
 
 
 def test_last_resort_settlement_with_neutrality_over_http(region: RunningSystem) -> None:
-    with region.client("payment", roles=["region_admin"], sub="it:admin") as admin, \
-            region.client("payment", roles=["finance_approver"], sub="it:finance") as finance:
+    with (
+        region.client("payment", roles=["region_admin"], sub="it:admin") as admin,
+        region.client("payment", roles=["finance_approver"], sub="it:finance") as finance,
+    ):
         for month in range(1, 13):
             period = f"2026-{month:02d}"
             runs = _ok(admin.get("/v1/runs", params={"period": period}))["runs"]
@@ -172,10 +224,16 @@ def test_last_resort_settlement_with_neutrality_over_http(region: RunningSystem)
         assert refused.status_code == 422 and "region" in refused.text
         _ok(lr.put("/v1/designations/2026/primary/2380", json={"hsa_id": REGION_A}))
         _ok(lr.put("/v1/designations/2026/primary/2303", json={"hsa_id": REGION_C}))
-        _ok(lr.put("/v1/models/2026", json={"method": "fixed_sum",
-                                             "annual_sek_by_municipality": {"2380": "300000.00",
-                                                                            "2303": "100000.00"},
-                                             "neutrality": {"enabled": True, "scope": "municipality"}}))
+        _ok(
+            lr.put(
+                "/v1/models/2026",
+                json={
+                    "method": "fixed_sum",
+                    "annual_sek_by_municipality": {"2380": "300000.00", "2303": "100000.00"},
+                    "neutrality": {"enabled": True, "scope": "municipality"},
+                },
+            )
+        )
         result = _ok(lr.post("/v1/settlements", json={"year": 2026, "care_type": "primary"}), 201)
     by_scope = {s["scope"]: s for s in result["neutrality"]["scopes"]}
     # Östersund on 2026-12-31: A has 3 listed (person 0 moved to P), P has 3.
@@ -183,7 +241,9 @@ def test_last_resort_settlement_with_neutrality_over_http(region: RunningSystem)
     assert oster["region_listed"] == 3
     p_amount = next(u for u in oster["units"] if u["hsa_id"] == PRIVATE_P)["amount_sek"]
     assert Decimal(p_amount) == Decimal("300000.00")  # 300000 / 3 x 3
-    with region.client("lastresort", roles=["provider"], hsa_ids=[PRIVATE_P], sub="it:p") as provider:
+    with region.client(
+        "lastresort", roles=["provider"], hsa_ids=[PRIVATE_P], sub="it:p"
+    ) as provider:
         seen = _ok(provider.get("/v1/settlements/2026"))
     text = str(seen)
     assert PRIVATE_P in text and REGION_C not in text
