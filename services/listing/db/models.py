@@ -15,7 +15,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -62,7 +61,7 @@ CURRENT = text("superseded_at IS NULL")
 person_version = Table(
     "person_version", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("person_id", Integer, ForeignKey("person.id"), nullable=False),
+    Column("person_id", Integer, nullable=False),
     # Copied from person so the count reads one table per side of the join.
     Column("birth_ymd", Integer, nullable=False),
     Column("sex", String(1), nullable=False),
@@ -85,8 +84,8 @@ OPEN_CURRENT = text("valid_to IS NULL AND superseded_at IS NULL")
 listing = Table(
     "listing", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("person_id", Integer, ForeignKey("person.id"), nullable=False),
-    Column("unit_id", Integer, ForeignKey("unit.id"), nullable=False),
+    Column("person_id", Integer, nullable=False),
+    Column("unit_id", Integer, nullable=False),
     Column("valid_from", Date, nullable=False),
     Column("valid_to", Date, nullable=True),
     Column("reason", String(20), nullable=False),

@@ -134,7 +134,7 @@ def _merge(session: Session, now: dt.datetime) -> ImportResult:
     session.execute(text(
         f"INSERT INTO person_version (person_id, birth_ymd, sex, {fields}, recorded_at) "
         f"SELECT person_id, birth_ymd, sex, {fields}, :now FROM tmp_register_resolved "
-        "WHERE status IN (1, 2)").bindparams(stamp))
+        "WHERE status IN (1, 2) ORDER BY person_id").bindparams(stamp))
     _relist(session, stamp, distinct="IS DISTINCT FROM" if is_postgres(session) else "IS NOT")
     drop_temp(session, Table("tmp_register_resolved", MetaData()))
     return ImportResult(inserted=int(counts.get(1, 0)), updated=int(counts.get(2, 0)),
