@@ -103,3 +103,5 @@ def test_provider_sees_only_its_units_and_roles(listing: Listing, admin: TestCli
     assert TestClient(listing.app).get("/v1/counts", params={"date": D}).status_code == 401
     bad = admin.get("/v1/counts", params={"date": "2026-02-30"})
     assert bad.status_code == 422
+    future = admin.get("/v1/counts", params={"date": D, "as_known_at": "2999-01-01T00:00:00Z"})
+    assert future.status_code == 422

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from tests.listing.conftest import Listing, import_register, pnr, register_csv, register_row
@@ -85,3 +86,25 @@ def test_import_roles(listing: Listing) -> None:
     assert import_register(listing.client("service"), body).status_code == 200
     audit = _count(listing.url, "SELECT count(*) FROM audit_log WHERE action = 'register.import'")
     assert audit == 1
+
+
+def test_import_is_exempt_from_the_general_body_limit_but_has_its_own(
+        listing: Listing, monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.listing.api import register as register_api
+    from services.listing.main import create_app
+
+    small = listing.settings.model_copy(update={"max_body_bytes": 300})
+    app = create_app(small, database_url=listing.url)
+    token = listing.admin.headers["Authorization"]
+    from fastapi.testclient import TestClient
+    client = TestClient(app, headers={"Authorization": token})
+    rows = [register_row(pnr(1950 + i, 1, 1, i)) for i in range(12)]
+    body = register_csv(*rows)
+    assert len(body) > 300
+    assert import_register(client, body).json()["inserted"] == 12
+    padded = {"name": "x" * 400, "municipality_code": "2380"}
+    assert client.put("/v1/units/SE2321000065-0001", json=padded).status_code == 413
+    monkeypatch.setattr(register_api, "MAX_IMPORT_BYTES", 200)
+    too_big = import_register(client, body)
+    assert too_big.status_code == 413
+    app.state.db.dispose()
