@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import TypeAdapter, ValidationError
 
 from services.listing.db import units as unit_repo
-from services.listing.db.clock import utcnow
+from services.listing.db.clock import change_moment
 from services.listing.db.listings_import import import_listings
 from services.listing.db.models import audit_head, audit_log
 from services.listing.db.register_import import ImportResult, import_register
@@ -47,7 +47,7 @@ def import_register_file(db: Database, settings: Settings, path: Path, *,
     """`halsoval listing import-register FILE`: the HTTP import's rules for a file on disk."""
     with path.open("rb") as binary, db.sessionmaker() as session, session.begin():
         tick = (lambda _rows: progress(binary.tell())) if progress else None
-        result = import_register(session, _text(binary), now=utcnow(), progress=tick)
+        result = import_register(session, _text(binary), now=change_moment(session), progress=tick)
         _audit(settings).record(session, principal=cli_principal(), action="register.import",
                                 entity_type="register",
                                 details={"source": "file", "inserted": result.inserted,
@@ -81,7 +81,7 @@ def import_listings_file(db: Database, settings: Settings, path: Path, *,
     """`halsoval listing import-listings FILE.csv`: historic listings, all or nothing."""
     with path.open("rb") as binary, db.sessionmaker() as session, session.begin():
         tick = (lambda _rows: progress(binary.tell())) if progress else None
-        added = import_listings(session, _text(binary), now=utcnow(), progress=tick)
+        added = import_listings(session, _text(binary), now=change_moment(session), progress=tick)
         _audit(settings).record(session, principal=cli_principal(), action="listing.import",
                                 entity_type="listing", details={"source": "file", "added": added})
     return added

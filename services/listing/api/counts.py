@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from services.listing.api.deps import SessionDep
-from services.listing.db.clock import as_utc, utcnow
+from services.listing.db.clock import as_utc, read_moment
 from services.listing.db.counts import read_counts
 from shared.auth import Principal, Role, require_roles
 from shared.errors import Unprocessable
@@ -25,13 +25,13 @@ def get_counts(principal: Reader, session: SessionDep, date: dt.date,
                care_type: CareType = CareType.primary,
                as_known_at: Annotated[dt.datetime | None, Query()] = None) -> Counts:
     """Listed per unit by age/sex and DeSO; `as_known_at` in the answer is the moment used."""
-    now = utcnow()
-    at = as_utc(as_known_at) if as_known_at is not None else now
-    if at > now:
-        # A future moment would not be reproducible: later changes would still land before it.
-        raise Unprocessable("as_known_at is in the future", errors=[
-            {"field": "as_known_at", "message": "must not be in the future"}])
     scoped = principal.is_provider_only and not principal.has(Role.ops)
     with session.begin():
+        now = read_moment(session)
+        at = as_utc(as_known_at) if as_known_at is not None else now
+        if at > now:
+            # A future moment would not be reproducible: later changes would land before it.
+            raise Unprocessable("as_known_at is in the future", errors=[
+                {"field": "as_known_at", "message": "must not be in the future"}])
         return read_counts(session, on=date, care_type=care_type, at=at,
                            hsa_ids=principal.hsa_ids if scoped else None)

@@ -16,7 +16,7 @@ from services.listing.api.schemas import (
     PersonRef,
 )
 from services.listing.db import listings as repo
-from services.listing.db.clock import as_utc, utcnow
+from services.listing.db.clock import as_utc, change_moment
 from services.listing.db.defaults import assign_defaults
 from shared.auth import Principal, Role, require_roles
 
@@ -38,7 +38,7 @@ def create_listing(body: ListingIn, principal: Writer, session: SessionDep, audi
     with session.begin():
         row = repo.create_listing(session, personnummer=body.personnummer, hsa_id=body.hsa_id,
                                   valid_from=body.valid_from, reason=body.reason.value,
-                                  special_reason=body.special_reason, now=utcnow())
+                                  special_reason=body.special_reason, now=change_moment(session))
         audit.record(session, principal=principal, action="listing.create", entity_type="listing",
                      entity_id=body.hsa_id, personnummer=body.personnummer, request_id=rid,
                      details={"valid_from": body.valid_from, "reason": body.reason.value,
@@ -65,7 +65,7 @@ def assign_default_listings(body: DefaultsIn, principal: Writer, session: Sessio
                             audit: AuditDep, rid: RequestIdDep) -> DefaultsOut:
     """Place every unlisted resident at the nearest active primary-care unit on the date."""
     with session.begin():
-        assigned = assign_defaults(session, on=body.date, now=utcnow())
+        assigned = assign_defaults(session, on=body.date, now=change_moment(session))
         audit.record(session, principal=principal, action="listing.assign_defaults",
                      entity_type="listing", request_id=rid,
                      details={"date": body.date, "assigned": assigned})

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from services.listing.api.deps import get_audit
-from services.listing.db.clock import utcnow
+from services.listing.db.clock import change_moment
 from services.listing.db.register_import import ImportResult, import_register
 from services.listing.settings import MAX_IMPORT_BYTES
 from shared.audit import AuditLog
@@ -34,7 +34,7 @@ def run_import(db: Database, audit: AuditLog, principal: Principal | None, body:
     text_stream = io.TextIOWrapper(body, encoding="utf-8-sig", newline="")
     with db.sessionmaker() as session, session.begin():
         try:
-            result = import_register(session, text_stream, now=utcnow())
+            result = import_register(session, text_stream, now=change_moment(session))
         except UnicodeDecodeError as exc:
             raise Unprocessable("the file is not UTF-8 text", errors=[
                 {"row": None, "field": "body", "message": "not valid UTF-8"}]) from exc
