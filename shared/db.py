@@ -97,3 +97,27 @@ def migrate(url: str, script_location: Path, revision: str = "head") -> None:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(cfg, revision)
+
+
+def run_alembic_env(metadata: MetaData) -> None:
+    """The body of every service's Alembic env.py: its own metadata, its own database.
+
+    SQLite gets batch mode, since it can only alter a table by copying it.
+    """
+    from alembic import context
+    from sqlalchemy import pool
+
+    url = context.config.get_main_option("sqlalchemy.url") or ""
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=metadata, literal_binds=True,
+                          render_as_batch=is_sqlite(url))
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=metadata,
+                          render_as_batch=connection.dialect.name == "sqlite")
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
