@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from typing import Annotated
 
-import httpx
 import typer
 
 from services.payment.db.migrate import migrate as migrate_db
 from services.payment.settings import database_url, get_settings
 from shared.audit_api import add_audit_verify_command
-from shared.auth import mint_token
+from shared.cli import call_service
 
 app = typer.Typer(no_args_is_help=True, help="Payment service: models, monthly runs, statements.")
 
@@ -27,18 +24,7 @@ def migrate() -> None:
 def _call(
     method: str, path: str, *, sub: str, role: str, body: dict[str, str] | None = None
 ) -> None:
-    settings = get_settings()
-    token = mint_token(settings, sub=sub, roles=[role], ttl=dt.timedelta(minutes=5))
-    r = httpx.request(
-        method,
-        settings.service_url("payment") + path,
-        json=body,
-        timeout=120,
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    typer.echo(json.dumps(r.json(), indent=2, ensure_ascii=False))
-    if r.status_code >= 400:
-        raise typer.Exit(1)
+    call_service(get_settings(), "payment", method, path, sub=sub, role=role, body=body)
 
 
 @app.command("run")
