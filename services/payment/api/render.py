@@ -12,6 +12,9 @@ from string import Template
 from shared.money import format_sek
 from shared.schemas.payment import Statement
 
+# The PDF shows the share to ten decimals (the JSON and CSV carry it in full).
+SHARE_ON_PAPER = Decimal("1e-10")
+
 TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "statement.html"
 COMPONENT_SV = {
     "capitation": "Kapitering (ålder)",
@@ -104,7 +107,8 @@ def statement_html(s: Statement) -> str:
         f"<tr><td>{escape(COMPONENT_SV.get(ln.component.value, ln.component.value))}</td>"
         f"<td class=n>{escape(comma(ln.weight))}</td>"
         f"<td class=n>{escape(comma(ln.total_weight))}</td>"
-        f"<td class=n>{escape(comma(ln.share))}</td><td class=n>{_kr(ln.pool_sek)}</td>"
+        f"<td class=n>{escape(comma(ln.share.quantize(SHARE_ON_PAPER)))}</td>"
+        f"<td class=n>{_kr(ln.pool_sek)}</td>"
         f"<td class=n>{_kr(ln.amount_sek)}</td><td class=n>{_kr(ln.delta_sek)}</td></tr>"
         for ln in s.lines
     )
