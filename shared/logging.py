@@ -124,6 +124,8 @@ def configure_logging(level: str = "INFO") -> None:
         lg = logging.getLogger(name)
         lg.handlers[:] = []
         lg.propagate = True
+    # One line per call between services is noise at INFO; failures still surface as errors.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     configure_structlog()
 
 
