@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-ORDER = ("tiny", "rjh", "stockholm", "stockholm-tuned", "sweden", "sweden-tuned")
+ORDER = ("tiny", "rjh", "stockholm", "stockholm-tuned", "stockholm-busy", "sweden", "sweden-tuned")
 NOTES = Path(__file__).resolve().parent / "notes.md"
 MB = 1024 * 1024
 
@@ -40,7 +40,7 @@ def _rows(all_results: dict[str, dict[str, Any]]) -> list[tuple[str, list[str]]]
 
     def rss(r: dict[str, Any], name: str) -> str:
         v = r.get("peak_rss", {}).get(name)
-        return f"{v / MB:,.0f} MB" if v else "—"
+        return f"{v / MB:,.0f} MiB" if v else "—"
 
     return [
         (
@@ -147,7 +147,7 @@ def _rows(all_results: dict[str, dict[str, Any]]) -> list[tuple[str, list[str]]]
         ),
         (
             "peak RSS, register import CLI",
-            col(lambda r: _s((_f(r, "import_register", "peak_rss") or 0) / MB or None, "MB", 0)),
+            col(lambda r: _s((_f(r, "import_register", "peak_rss") or 0) / MB or None, "MiB", 0)),
         ),
         (
             "Listing database after import",
@@ -199,7 +199,7 @@ def _targets(all_results: dict[str, dict[str, Any]]) -> list[str]:
         out.append(
             _verdict(
                 None if not worst else worst <= 500 * MB,
-                f"{name}: no service above 500 MB ({worst / MB:,.0f} MB)",
+                f"{name}: no service above 500 MB ({worst / MB:,.0f} MiB)",
             )
         )
     if "sweden" not in variants:
@@ -223,6 +223,8 @@ def _targets(all_results: dict[str, dict[str, Any]]) -> list[str]:
         if not (st and sw):
             continue
         grow = sw["residents"] / st["residents"]
+        loads = [x.get("machine", {}).get("loadavg_at_start") for x in (st, sw)]
+        comparable = None not in loads and abs(loads[0] - loads[1]) <= 1.5
         for key, field, label in (
             ("import_register", "seconds", "register import"),
             ("import_listings", "seconds", "listing history import"),
@@ -231,11 +233,19 @@ def _targets(all_results: dict[str, dict[str, Any]]) -> list[str]:
         ):
             a, b = _f(st, key, field), _f(sw, key, field)
             if a and b:
+                load = (
+                    ""
+                    if comparable
+                    else (
+                        f"; not comparable: machine load {_s(loads[0], '', 1)} "
+                        f"vs {_s(loads[1], '', 1)}"
+                    )
+                )
                 out.append(
                     _verdict(
-                        b / a <= grow * 1.25,
+                        b / a <= grow * 1.25 if comparable else None,
                         f"cost grows with the work{suffix}: {label} ×{b / a:.1f} "
-                        f"for ×{grow:.1f} residents",
+                        f"for ×{grow:.1f} residents{load}",
                     )
                 )
     return out
