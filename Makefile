@@ -20,7 +20,7 @@ run: install ## migrate, load the demo region (DEMO=1) and start all three servi
 	$(BIN)/halsoval run
 
 test: install ## the whole suite (HALSOVAL_TEST_DB=postgres selects PostgreSQL)
-	$(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check shared services tests bench

@@ -9,11 +9,13 @@ import uuid
 from typing import Any
 
 import structlog
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.db import DEFAULT_POOL_SIZE
 from shared.errors import PROBLEM_JSON, install_error_handlers
 from shared.logging import configure_structlog, install_log_redaction
 from shared.settings import Settings
@@ -61,11 +63,17 @@ class ServiceMiddleware:
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes
         self.large_body_paths = large_body_paths
+        self._threads_sized = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if not self._threads_sized:
+            # Sync routes run in anyio's threadpool (40 threads by default). As many threads
+            # as database connections keeps GIL convoys and pool waits short under load.
+            to_thread.current_default_thread_limiter().total_tokens = DEFAULT_POOL_SIZE
+            self._threads_sized = True
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         request_id = headers.get("x-request-id", "")
         if not _REQUEST_ID.match(request_id):

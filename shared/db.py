@@ -21,6 +21,12 @@ NAMING_CONVENTION = {
 }
 
 
+# The execution option that marks a read-only session (see make_engine).
+READ_ONLY = "halsoval_read_only"
+# Connections per service process; the request threadpool has the same size (shared.app).
+DEFAULT_POOL_SIZE = 16
+
+
 def make_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -56,12 +62,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            # Writers serialise at BEGIN: the SQLite equivalent of row locks.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers serialise at BEGIN: the SQLite equivalent of row locks. Sessions that
+            # only read (Database.read_sessionmaker) take a plain snapshot and run in parallel.
+            if conn.get_execution_options().get(READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    # Sized to the request threadpool (shared.app), so a busy service queues for a thread,
+    # not for a connection, and does not open and close overflow connections under load.
+    kwargs.setdefault("pool_size", DEFAULT_POOL_SIZE)
+    kwargs.setdefault("max_overflow", DEFAULT_POOL_SIZE // 2)
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
@@ -73,6 +85,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # For requests that only read: on SQLite they do not queue behind writers' locks.
+        self.read_sessionmaker = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:

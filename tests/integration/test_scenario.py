@@ -1,6 +1,8 @@
 """The whole system over real HTTP: list people, pay a month, approve, correct, settle.
 
-Three uvicorn processes with their own databases (SQLite, or PostgreSQL under CI);
+The tests are one story, in order, on one running system (make test keeps a file on one
+worker: --dist loadfile). Three uvicorn processes with their own databases (SQLite, or
+PostgreSQL under CI);
 nothing here touches a database or imports a service.
 """
 

@@ -21,6 +21,12 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A session for requests that only read (on SQLite it does not wait for writers)."""
+    with request.app.state.db.read_sessionmaker() as session:
+        yield session
+
+
 def get_listing(request: Request) -> ListingReader:
     return request.app.state.listing
 
@@ -35,6 +41,7 @@ def request_id(request: Request) -> str | None:
 
 SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
 SessionDep = Annotated[Session, Depends(get_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 ListingDep = Annotated[ListingReader, Depends(get_listing)]
 AuditDep = Annotated[AuditLog, Depends(get_audit)]
 RequestIdDep = Annotated[str | None, Depends(request_id)]

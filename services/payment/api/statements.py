@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from services.payment.api.deps import SessionDep
+from services.payment.api.deps import ReadSessionDep
 from services.payment.api.render import statement_csv, statement_pdf
 from services.payment.db import repository as repo
 from shared.auth import Principal, Role, require_roles
@@ -35,7 +35,7 @@ class NotAcceptable(HalsovalError):
 
 @router.get("", response_model=StatementList, dependencies=RateLimited)
 def list_statements(
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: Annotated[Principal, Readers],
     period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
     hsa_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -71,7 +71,7 @@ def list_statements(
 def get_statement(
     statement_id: str,
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: Annotated[Principal, Readers],
 ) -> Response | Statement:
     """One statement; `Accept: text/csv` or `application/pdf` for the printable forms."""
