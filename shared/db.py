@@ -85,9 +85,14 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
-        # For requests that only read: on SQLite they do not queue behind writers' locks.
+        # For requests that only read: on SQLite they do not queue behind writers' locks; on
+        # PostgreSQL each statement runs on its own (autocommit), saving the BEGIN and
+        # ROLLBACK round trips. Such a session must not rely on one snapshot across queries.
+        read_options: dict[str, Any] = {READ_ONLY: True}
+        if not self.is_sqlite:
+            read_options["isolation_level"] = "AUTOCOMMIT"
         self.read_sessionmaker = sessionmaker(
-            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+            self.engine.execution_options(**read_options), expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:

@@ -64,7 +64,7 @@ def _parse_sek(value: object) -> Decimal:
 DecimalStr = Annotated[
     Decimal,
     BeforeValidator(_parse_decimal),
-    PlainSerializer(lambda d: str(d), return_type=str),
+    PlainSerializer(lambda d: format(d, "f"), return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["0.22"]}),
 ]
 

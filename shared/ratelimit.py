@@ -68,7 +68,7 @@ def provider_bucket(request: Request) -> TokenBucket:
     return bucket  # type: ignore[no-any-return,unused-ignore]
 
 
-def provider_rate_limit(request: Request,
+async def provider_rate_limit(request: Request,
                         principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     """Limit provider tokens; add as a dependency on every provider-facing route."""
     if principal.is_provider_only:

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from services.payment.api.deps import ReadSessionDep
+from services.payment.api.deps import ReadSessionsDep
 from services.payment.api.render import statement_csv, statement_pdf
 from services.payment.db import repository as repo
 from shared.auth import Principal, Role, require_roles
@@ -35,7 +35,7 @@ class NotAcceptable(HalsovalError):
 
 @router.get("", response_model=StatementList, dependencies=RateLimited)
 def list_statements(
-    session: ReadSessionDep,
+    sessions: ReadSessionsDep,
     principal: Annotated[Principal, Readers],
     period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
     hsa_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -48,14 +48,16 @@ def list_statements(
     approved payments with it).
     """
     p = Period.parse(period)
-    chosen = repo.resolve_version(
-        session, principal, period=p, version=version, approved_only=approved_only
-    )
-    if chosen is None:
-        return StatementList(period=p, version=None, statements=[])
-    found = repo.list_statements(
-        session, principal, period=p, version=chosen, hsa_id=hsa_id, approved_only=approved_only
-    )
+    with sessions() as session:
+        chosen = repo.resolve_version(
+            session, principal, period=p, version=version, approved_only=approved_only
+        )
+        if chosen is None:
+            return StatementList(period=p, version=None, statements=[])
+        found = repo.list_statements(
+            session, principal, period=p, version=chosen, hsa_id=hsa_id,
+            approved_only=approved_only,
+        )
     return StatementList(period=p, version=chosen, statements=found)
 
 
@@ -71,11 +73,12 @@ def list_statements(
 def get_statement(
     statement_id: str,
     request: Request,
-    session: ReadSessionDep,
+    sessions: ReadSessionsDep,
     principal: Annotated[Principal, Readers],
 ) -> Response | Statement:
     """One statement; `Accept: text/csv` or `application/pdf` for the printable forms."""
-    statement = repo.get_statement(session, principal, statement_id)
+    with sessions() as session:
+        statement = repo.get_statement(session, principal, statement_id)
     if statement is None:
         raise NotFound("no such statement")
     accept = request.headers.get("accept", "").lower()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import uuid
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -379,9 +380,63 @@ def resolve_version(
     return int(found) if found is not None else None
 
 
+class ApprovedStatementCache:
+    """Approved runs are immutable, so their statements can be kept once built.
+
+    Only the materialisation is cached: which statements a principal may read is still
+    decided by the SQL query on every request (tenancy stays in the database query).
+    """
+
+    def __init__(self, max_items: int = 50_000) -> None:
+        self.max_items = max_items
+        self._items: OrderedDict[str, Statement] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, statement_id: str) -> Statement | None:
+        with self._lock:
+            found = self._items.get(statement_id)
+            if found is not None:
+                self._items.move_to_end(statement_id)
+            return found
+
+    def put(self, statement: Statement) -> None:
+        if statement.status is not RunStatus.approved:
+            return
+        with self._lock:
+            self._items[statement.statement_id] = statement
+            while len(self._items) > self.max_items:
+                self._items.popitem(last=False)
+
+
+APPROVED_STATEMENTS = ApprovedStatementCache()
+
+
 def _statements(
     session: Session, principal: Principal, where: ColumnElement[bool]
 ) -> list[Statement]:
+    """The readable statements matching `where`, in HSA-id order (approved ones from cache)."""
+    visible = session.execute(
+        select(payment_statement.c.id, payment_run.c.status)
+        .join(payment_run, payment_run.c.id == payment_statement.c.run_id)
+        .where(where, readable(principal))
+        .order_by(payment_statement.c.hsa_id)
+    ).all()
+    found: dict[str, Statement] = {}
+    missing: list[str] = []
+    for sid, status in visible:
+        cached = APPROVED_STATEMENTS.get(sid) if status == RunStatus.approved.value else None
+        if cached is None:
+            missing.append(sid)
+        else:
+            found[sid] = cached
+    if missing:
+        for statement in _build_statements(session, payment_statement.c.id.in_(missing)):
+            APPROVED_STATEMENTS.put(statement)
+            found[statement.statement_id] = statement
+    return [found[sid] for sid, _ in visible if sid in found]
+
+
+def _build_statements(session: Session, where: ColumnElement[bool]) -> list[Statement]:
     q = (
         select(
             payment_statement,
@@ -394,7 +449,7 @@ def _statements(
             payment_run.c.model_version,
         )
         .join(payment_run, payment_run.c.id == payment_statement.c.run_id)
-        .where(where, readable(principal))
+        .where(where)
         .order_by(payment_statement.c.hsa_id)
     )
     rows = session.execute(q).all()
