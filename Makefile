@@ -19,7 +19,7 @@ install: $(STAMP)
 run: install ## migrate, load the demo region (DEMO=1) and start all three services
 	$(BIN)/halsoval run
 
-test: install ## the whole suite (HALSOVAL_TEST_DB=postgres selects PostgreSQL)
+test: install lint ## lint, types, then the whole suite (HALSOVAL_TEST_DB=postgres selects PostgreSQL)
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
 
 lint: install
