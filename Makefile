@@ -27,6 +27,9 @@ lint: install
 	$(BIN)/mypy shared services
 
 bench: install ## make bench SIZE=rjh|stockholm|sweden (PostgreSQL)
+	@command -v wrk >/dev/null || (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	  (apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk))) || \
+	  echo "wrk is not installed: statement fetch falls back to a slower Python load generator"
 	$(BIN)/python -m bench.run --size $(SIZE)
 
 clean:
