@@ -49,14 +49,13 @@ def list_statements(
     """
     p = Period.parse(period)
     with sessions() as session:
-        chosen = repo.resolve_version(
-            session, principal, period=p, version=version, approved_only=approved_only
-        )
-        if chosen is None:
-            return StatementList(period=p, version=None, statements=[])
         found = repo.list_statements(
-            session, principal, period=p, version=chosen, hsa_id=hsa_id,
+            session, principal, period=p, version=version, hsa_id=hsa_id,
             approved_only=approved_only,
+        )
+        # The version comes with the statements; look it up only when there are none.
+        chosen = found[0].version if found else repo.resolve_version(
+            session, principal, period=p, version=version, approved_only=approved_only
         )
     return StatementList(period=p, version=chosen, statements=found)
 

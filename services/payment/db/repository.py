@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, insert, select, true, update
+from sqlalchemy import ColumnElement, Select, and_, false, func, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from services.payment.db.models import (
@@ -369,6 +369,11 @@ def resolve_version(
     """The version a listing shows: the given one, else the newest this principal may read."""
     if version is not None:
         return version
+    found = session.execute(_newest_version(principal, period, approved_only)).scalar()
+    return int(found) if found is not None else None
+
+
+def _newest_version(principal: Principal, period: Period, approved_only: bool) -> Select[Any]:
     q = select(func.max(payment_run.c.version)).where(payment_run.c.period == str(period))
     if (
         approved_only
@@ -376,8 +381,7 @@ def resolve_version(
         or not principal.has(Role.region_admin, Role.finance_approver, Role.service)
     ):
         q = q.where(payment_run.c.status == RunStatus.approved.value)
-    found = session.execute(q).scalar()
-    return int(found) if found is not None else None
+    return q
 
 
 class ApprovedStatementCache:
@@ -510,11 +514,17 @@ def list_statements(
     principal: Principal,
     *,
     period: Period,
-    version: int,
+    version: int | None,
     hsa_id: str | None = None,
     approved_only: bool = False,
 ) -> list[Statement]:
-    where = and_(payment_run.c.period == str(period), payment_run.c.version == version)
+    """A period's statements of `version`, or (None) of the newest version this principal may
+    read, found in the same query: one round trip on the providers' hot path."""
+    chosen: Any = (
+        version if version is not None
+        else _newest_version(principal, period, approved_only).scalar_subquery()
+    )
+    where = and_(payment_run.c.period == str(period), payment_run.c.version == chosen)
     if approved_only:
         where = and_(where, payment_run.c.status == RunStatus.approved.value)
     if hsa_id is not None:
