@@ -21,12 +21,14 @@ class InvalidIdentityNumber(ValueError):
     """The text is not a valid 12-digit personnummer or samordningsnummer."""
 
 
+# Luhn: a doubled digit contributes the sum of its digits (2×7 = 14 → 5).
+_DOUBLED = {str(d): (2 * d) // 10 + (2 * d) % 10 for d in range(10)}
+_PLAIN = {str(d): d for d in range(10)}
+
+
 def luhn_check_digit(nine_digits: str) -> int:
-    """The Luhn check digit over nine digits (weights 2,1,2,1,...)."""
-    total = 0
-    for i, ch in enumerate(nine_digits):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
+    """The Luhn check digit over nine digits (weights 2,1,2,1,...); runs once per register row."""
+    total = sum(_DOUBLED[c] for c in nine_digits[0::2]) + sum(_PLAIN[c] for c in nine_digits[1::2])
     return (10 - total % 10) % 10
 
 
