@@ -6,11 +6,16 @@ Everything after the load is set-based SQL shared by both databases.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Table, text
 from sqlalchemy.orm import Session
+
+from services.listing.db.errors import RowErrors
+
+# One row checked: the values to stage (without row_no), or None, and (field, message) problems.
+ParsedRow = tuple[tuple[Any, ...] | None, list[tuple[str, str]]]
 
 CHUNK_ROWS = 50_000
 
@@ -54,3 +59,34 @@ def load_rows(session: Session, table: Table, columns: Sequence[str],
                         ([_sqlite_value(v) for v in row] for row in rows))
     finally:
         cur.close()
+
+
+def stage_csv_rows(session: Session, table: Table, rows: Iterator[list[str]],
+                   order: Sequence[int], parse: Callable[[list[str]], ParsedRow],
+                   errors: RowErrors, progress: Callable[[int], None] | None) -> None:
+    """Check every data row (columns put in `order`); stage the good ones, `row_no` first, in
+    chunks while no error has been seen, so a bad file is read to the end but never half-loaded.
+    """
+    columns = [c.name for c in table.columns]
+    buffer: list[tuple[Any, ...]] = []
+    row_no = 0
+    for values in rows:
+        if not values:
+            continue
+        row_no += 1
+        staged, problems = parse([values[i] for i in order] if len(values) == len(order)
+                                 else values)
+        for name, message in problems:
+            errors.add(row_no, name, message)
+        if staged is None or errors:
+            continue
+        buffer.append((row_no, *staged))
+        if len(buffer) >= CHUNK_ROWS:
+            load_rows(session, table, columns, buffer)
+            buffer.clear()
+            if progress:
+                progress(row_no)
+    if buffer and not errors:
+        load_rows(session, table, columns, buffer)
+    if progress:
+        progress(row_no)

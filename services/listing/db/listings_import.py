@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from services.listing.db.bulk import CHUNK_ROWS, create_temp, drop_temp, load_rows
+from services.listing.db.bulk import ParsedRow, create_temp, drop_temp, stage_csv_rows
 from services.listing.db.errors import RowErrors
 from services.listing.db.facts import count_deso_sql, gone_on_sql
 from services.listing.domain.historic import LISTING_HEADER, parse_historic_row
@@ -40,7 +40,14 @@ staging = Table(
     Column("special_reason", Boolean),
     prefixes=["TEMPORARY"],
 )
-STAGED = [c.name for c in staging.columns]
+
+
+def _staged(values: list[str]) -> ParsedRow:
+    parsed, problems = parse_historic_row(values)
+    if parsed is None:
+        return None, problems
+    return (parsed.personnummer, parsed.hsa_id, parsed.valid_from, parsed.valid_to,
+            parsed.reason, parsed.special_reason), problems
 
 
 def _stage(session: Session, lines: Iterable[str], progress: Callable[[int], None] | None,
@@ -51,29 +58,7 @@ def _stage(session: Session, lines: Iterable[str], progress: Callable[[int], Non
         errors.add(0, "header", "must be " + ",".join(LISTING_HEADER))
         return
     order = [header.index(c) for c in LISTING_HEADER]
-    buffer: list[tuple[Any, ...]] = []
-    row_no = 0
-    for values in reader:
-        if not values:
-            continue
-        row_no += 1
-        parsed, problems = parse_historic_row(
-            [values[i] for i in order] if len(values) == len(order) else values)
-        for name, message in problems:
-            errors.add(row_no, name, message)
-        if parsed is None or errors:
-            continue
-        buffer.append((row_no, parsed.personnummer, parsed.hsa_id, parsed.valid_from,
-                       parsed.valid_to, parsed.reason, parsed.special_reason))
-        if len(buffer) >= CHUNK_ROWS:
-            load_rows(session, staging, STAGED, buffer)
-            buffer.clear()
-            if progress:
-                progress(row_no)
-    if buffer and not errors:
-        load_rows(session, staging, STAGED, buffer)
-    if progress:
-        progress(row_no)
+    stage_csv_rows(session, staging, reader, order, _staged, errors, progress)
 
 
 _RESOLVE = """

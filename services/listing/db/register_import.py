@@ -27,7 +27,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from services.listing.db.bulk import CHUNK_ROWS, create_temp, drop_temp, is_postgres, load_rows
+from services.listing.db.bulk import (
+    ParsedRow,
+    create_temp,
+    drop_temp,
+    is_postgres,
+    stage_csv_rows,
+)
 from services.listing.db.errors import RowErrors
 from services.listing.db.facts import count_deso_sql, gone_on_sql
 from services.listing.domain.register import REGISTER_HEADER, header_errors, parse_register_row
@@ -42,7 +48,6 @@ staging = Table(
     Column("deceased_on", Date), Column("moved_out_on", Date),
     prefixes=["TEMPORARY"],
 )
-STAGED = [c.name for c in staging.columns]
 VERSION_FIELDS = ("municipality_code", "deso_code", "lat", "lon", "protected_identity",
                   "deceased_on", "moved_out_on")
 
@@ -55,6 +60,15 @@ class ImportResult:
 
 
 Progress = Callable[[int], None]
+
+
+def _staged(values: list[str]) -> ParsedRow:
+    parsed, problems = parse_register_row(values)
+    if parsed is None:
+        return None, problems
+    return (parsed.personnummer, parsed.birth_ymd, parsed.sex, parsed.is_coordination,
+            parsed.municipality_code, parsed.deso_code, parsed.lat, parsed.lon,
+            parsed.protected_identity, parsed.deceased_on, parsed.moved_out_on), problems
 
 
 def _stage(session: Session, lines: Iterable[str], progress: Progress | None) -> RowErrors:
@@ -71,31 +85,7 @@ def _stage(session: Session, lines: Iterable[str], progress: Progress | None) ->
     if errors:
         return errors
     order = [header.index(c) for c in REGISTER_HEADER]
-    buffer: list[tuple[Any, ...]] = []
-    row_no = 0
-    for values in reader:
-        if not values:
-            continue
-        row_no += 1
-        parsed, problems = parse_register_row([values[i] for i in order]
-                                              if len(values) == len(order) else values)
-        for name, message in problems:
-            errors.add(row_no, name, message)
-        if parsed is None or errors:
-            continue
-        buffer.append((row_no, parsed.personnummer, parsed.birth_ymd, parsed.sex,
-                       parsed.is_coordination, parsed.municipality_code, parsed.deso_code,
-                       parsed.lat, parsed.lon, parsed.protected_identity, parsed.deceased_on,
-                       parsed.moved_out_on))
-        if len(buffer) >= CHUNK_ROWS:
-            load_rows(session, staging, STAGED, buffer)
-            buffer.clear()
-            if progress:
-                progress(row_no)
-    if buffer and not errors:
-        load_rows(session, staging, STAGED, buffer)
-    if progress:
-        progress(row_no)
+    stage_csv_rows(session, staging, reader, order, _staged, errors, progress)
     return errors
 
 
