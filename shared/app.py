@@ -6,6 +6,8 @@ import json
 import logging
 import re
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
@@ -63,17 +65,11 @@ class ServiceMiddleware:
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes
         self.large_body_paths = large_body_paths
-        self._threads_sized = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if not self._threads_sized:
-            # Sync routes run in anyio's threadpool (40 threads by default). As many threads
-            # as database connections keeps GIL convoys and pool waits short under load.
-            to_thread.current_default_thread_limiter().total_tokens = DEFAULT_POOL_SIZE
-            self._threads_sized = True
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         request_id = headers.get("x-request-id", "")
         if not _REQUEST_ID.match(request_id):
@@ -148,7 +144,18 @@ def create_service_app(*, title: str, settings: Settings, version: str = "0.1.0"
     install_log_redaction()
     if not structlog.is_configured():
         configure_structlog()
-    app = FastAPI(title=title, version=version, lifespan=lifespan,
+    @asynccontextmanager
+    async def _lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        # Sync routes run in anyio's threadpool (40 threads by default). As many threads as
+        # database connections keeps GIL convoys and pool waits short under load.
+        to_thread.current_default_thread_limiter().total_tokens = DEFAULT_POOL_SIZE
+        if lifespan is None:
+            yield None
+        else:
+            async with lifespan(app) as state:
+                yield state
+
+    app = FastAPI(title=title, version=version, lifespan=_lifespan,
                   generate_unique_id_function=_operation_id)
     app.state.settings = settings
     install_error_handlers(app)

@@ -244,3 +244,36 @@ def test_configure_logging_keeps_other_handlers_and_replaces_only_its_own(
     finally:
         root.handlers[:] = before
         structlog.reset_defaults()
+
+
+def test_the_request_threadpool_is_sized_to_the_pool_and_the_service_lifespan_still_runs() -> None:
+    from collections.abc import AsyncIterator
+    from contextlib import asynccontextmanager
+
+    from anyio import to_thread
+    from fastapi.testclient import TestClient
+
+    from shared.app import create_service_app
+    from shared.db import DEFAULT_POOL_SIZE
+    from shared.settings import Settings
+
+    events: list[str] = []
+    seen: list[float] = []
+
+    @asynccontextmanager
+    async def lifespan(_app: object) -> AsyncIterator[None]:
+        events.append("start")
+        yield
+        events.append("stop")
+
+    app = create_service_app(title="t", settings=Settings(), lifespan=lifespan)
+
+    @app.get("/tokens")
+    async def tokens() -> dict[str, float]:
+        seen.append(to_thread.current_default_thread_limiter().total_tokens)
+        return {}
+
+    with TestClient(app) as client:
+        assert client.get("/tokens").status_code == 200
+    assert seen == [DEFAULT_POOL_SIZE]
+    assert events == ["start", "stop"]
