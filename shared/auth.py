@@ -106,7 +106,6 @@ class JwksKeys:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at: float | None = None
         self._lock = threading.Lock()
-        self.fetches = 0
 
     def _load(self) -> dict[str, Any]:
         if self.file is not None:
@@ -118,7 +117,6 @@ class JwksKeys:
             return response.json()  # type: ignore[no-any-return,unused-ignore]
 
     def _refresh(self) -> None:
-        self.fetches += 1
         self._fetched_at = self._clock()
         data = self._load()
         keys: dict[str, jwt.PyJWK] = {}
@@ -165,8 +163,9 @@ class TokenVerifier:
             self.jwks = JwksKeys(file=settings.auth_jwks_file)
 
     @property
-    def uses_identity_provider(self) -> bool:
-        return self.jwks is not None
+    def may_fetch_keys(self) -> bool:
+        """Whether verifying can mean an HTTP call to the identity provider (a JWKS URL)."""
+        return self.jwks is not None and self.jwks.url is not None
 
     def _decode(self, token: str) -> dict[str, Any]:
         s = self.settings
@@ -245,7 +244,7 @@ async def current_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized()
     verifier = get_verifier(request)
-    if verifier.jwks is not None and getattr(verifier.jwks, "url", None):
+    if verifier.may_fetch_keys:
         principal = await run_in_threadpool(verifier.verify, credentials.credentials)
     else:
         principal = verifier.verify(credentials.credentials)
@@ -265,7 +264,6 @@ def require_roles(*allowed: Role) -> Callable[..., Any]:
     return _check
 
 
-CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -29,10 +29,6 @@ DEFAULT_POOL_SIZE = 16
 
 def make_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class ServiceBase(DeclarativeBase):
-    """Not used directly: each service declares its own Base with its own metadata."""
 
 
 def is_sqlite(url: str) -> bool:

@@ -44,10 +44,6 @@ class IdentityNumber:
     def __str__(self) -> str:
         return self.value
 
-    def masked(self) -> str:
-        """Birth date only: safe to show to the person's own caregivers in logs-free UIs."""
-        return f"{self.value[:8]}-****"
-
 
 def parse_identity_number(text: str) -> IdentityNumber:
     """Validate and normalise; raise InvalidIdentityNumber saying what is wrong."""

@@ -42,9 +42,6 @@ class Visibility:
             return cls("totals")
         return cls()
 
-    def sees_unit(self, hsa_id: str) -> bool:
-        return self.view == "full" or (self.view == "provider" and hsa_id in self.hsa_ids)
-
 
 # --- designations -------------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ class RowErrors:
     what: str
     errors: list[dict[str, Any]] = field(default_factory=list)
     total: int = 0
-    bad_rows: int = 0
 
     def add(self, row: int, field_name: str, message: str) -> None:
         self.total += 1

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.listing.db import facts
 from services.listing.db.models import listing, person, person_version, unit
+from services.listing.db.units import unit_row
 from services.listing.domain.listing import (
     Period,
     Refusal,
@@ -71,7 +72,7 @@ def create_listing(session: Session, *, personnummer: str, hsa_id: str, valid_fr
         raise Unprocessable("a samordningsnummer cannot be listed: only registered residents can",
                             errors=[{"field": "personnummer", "message": "samordningsnummer"}])
     who = find_person(session, identity.value, lock=True)
-    where = session.execute(select(unit).where(unit.c.hsa_id == hsa_id)).first()
+    where = unit_row(session, hsa_id)
     if where is None:
         raise NotFound(f"unit {hsa_id} is not known")
     _refuse(unit_refusal(care_type=where.care_type, active_from=where.active_from,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -42,7 +41,7 @@ def upsert_unit(session: Session, hsa_id: str, data: UnitIn) -> tuple[Unit, bool
 
 
 def get_unit(session: Session, hsa_id: str) -> Unit | None:
-    row = session.execute(select(unit).where(unit.c.hsa_id == hsa_id)).first()
+    row = unit_row(session, hsa_id)
     return _to_unit(row) if row is not None else None
 
 
@@ -54,10 +53,3 @@ def unit_row(session: Session, hsa_id: str) -> Any | None:
     """The stored row (with its surrogate id), or None."""
     return session.execute(select(unit).where(unit.c.hsa_id == hsa_id)).first()
 
-
-def active_units(session: Session, on: dt.date, care_type: str) -> list[Any]:
-    """Units of a care type active on a date, lowest hsa_id first."""
-    q = (select(unit).where(unit.c.care_type == care_type, unit.c.active_from <= on,
-                            (unit.c.active_to.is_(None)) | (unit.c.active_to >= on))
-         .order_by(unit.c.hsa_id))
-    return list(session.execute(q))
