@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from shared.audit import AuditLog, audit_tables
 from shared.auth import Principal, Role, require_roles
 from shared.db import make_engine, make_metadata
+from shared.deps import request_id
 from shared.ids import parse_identity_number
 
 MAX_PAGE = 500
@@ -106,9 +107,9 @@ def _page(session: Session, audit: AuditLog, f: AuditFilter, person_hash: str | 
     rows = rows[:f.limit]
     items = []
     for r in rows:
-        at = r["at"] if r["at"].tzinfo else r["at"].replace(tzinfo=dt.UTC)
         items.append(AuditEntry(
-            id=r["id"], at=at, actor_sub=r["actor_sub"], actor_roles=r["actor_roles"].split(),
+            id=r["id"], at=_aware(r["at"]), actor_sub=r["actor_sub"],
+            actor_roles=r["actor_roles"].split(),
             action=r["action"], entity_type=r["entity_type"], entity_id=r["entity_id"],
             person_hash=r["person_hash"], request_id=r["request_id"], outcome=r["outcome"],
             details=json.loads(r["details"]) if r["details"] else None,
@@ -146,7 +147,7 @@ def make_audit_router(*, get_session: Callable[..., Any], audit: AuditLog) -> AP
         if body.personnummer:
             audit.record(session, principal=principal, action="audit.search_person",
                          entity_type="audit_log", personnummer=body.personnummer,
-                         request_id=getattr(request.state, "request_id", None),
+                         request_id=request_id(request),
                          details={"results": len(page.items)})
             session.commit()
         return page

@@ -24,6 +24,6 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.state.db = Database(url)
     for module in (units, register, listings, counts):
         app.include_router(module.router)
-    audit = AuditLog(audit_log, audit_head, settings.hash_key)
+    app.state.audit = audit = AuditLog(audit_log, audit_head, settings.hash_key)
     app.include_router(make_audit_router(get_session=get_session, audit=audit))
     return app

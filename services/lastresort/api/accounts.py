@@ -9,6 +9,7 @@ from sqlalchemy import Row
 
 from services.lastresort.api.deps import (
     AuditDep,
+    ReadSessionDep,
     RequestId,
     SessionDep,
     account_readers,
@@ -74,7 +75,7 @@ def put_account(
 
 
 @router.get("/{year}", response_model=AccountList, dependencies=[Depends(account_readers)])
-def list_accounts(year: Year, session: SessionDep) -> AccountList:
+def list_accounts(year: Year, session: ReadSessionDep) -> AccountList:
     """Every unit's accounts for the year."""
     rows = repo.list_accounts(session, year)
     session.rollback()
@@ -82,7 +83,7 @@ def list_accounts(year: Year, session: SessionDep) -> AccountList:
 
 
 @router.get("/{year}/{hsa_id}", response_model=Account, dependencies=[Depends(account_readers)])
-def get_account(year: Year, hsa_id: UnitId, session: SessionDep) -> Account:
+def get_account(year: Year, hsa_id: UnitId, session: ReadSessionDep) -> Account:
     """One unit's accounts for the year (404 when none are stored)."""
     row = repo.get_account(session, year, hsa_id)
     session.rollback()

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 
 from services.lastresort.peers import Peers
 from services.lastresort.settings import LastResortConfig
-from shared.audit import AuditLog
 from shared.auth import Role, require_roles
-from shared.db import Database
+from shared.deps import AuditDep, ReadSessionDep, SessionDep, get_session
+from shared.deps import RequestIdDep as RequestId
 
-
-def get_session(request: Request) -> Iterator[Session]:
-    db: Database = request.app.state.db
-    with db.sessionmaker() as session:
-        yield session
-
-
-def get_audit(request: Request) -> AuditLog:
-    return request.app.state.audit
+__all__ = ["AuditDep", "ConfigDep", "PeersDep", "ReadSessionDep", "RequestId", "SessionDep",
+           "get_session"]
 
 
 def get_peers(request: Request) -> Peers:
@@ -33,15 +24,8 @@ def get_config(request: Request) -> LastResortConfig:
     return request.app.state.config
 
 
-def request_id(request: Request) -> str | None:
-    return getattr(request.state, "request_id", None)
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
-AuditDep = Annotated[AuditLog, Depends(get_audit)]
 PeersDep = Annotated[Peers, Depends(get_peers)]
 ConfigDep = Annotated[LastResortConfig, Depends(get_config)]
-RequestId = Annotated[str | None, Depends(request_id)]
 
 # Who may do what (the roles table in the docs is read from these).
 admin_only = require_roles(Role.region_admin)

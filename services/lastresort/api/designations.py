@@ -11,6 +11,7 @@ from services.lastresort.api.deps import (
     AuditDep,
     ConfigDep,
     PeersDep,
+    ReadSessionDep,
     RequestId,
     SessionDep,
     admin_only,
@@ -106,7 +107,7 @@ def put_designation(
 )
 def get_designations(
     year: Year,
-    session: SessionDep,
+    session: ReadSessionDep,
     config: ConfigDep,
     care_type: Annotated[CareType | None, Query()] = None,
 ) -> DesignationList:

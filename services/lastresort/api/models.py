@@ -12,6 +12,7 @@ from sqlalchemy import Row
 from services.lastresort.api.deps import (
     AuditDep,
     ConfigDep,
+    ReadSessionDep,
     RequestId,
     SessionDep,
     admin_only,
@@ -130,7 +131,7 @@ def put_model(
     response_model=ModelList,
     dependencies=[Depends(reference_readers), Depends(provider_rate_limit)],
 )
-def get_models(year: Year, session: SessionDep) -> ModelList:
+def get_models(year: Year, session: ReadSessionDep) -> ModelList:
     """Every version of the year's models and which one each care type's settlement would use."""
     rows = repo.model_versions(session, year)
     effective: dict[CareType, ModelRef | None] = {}

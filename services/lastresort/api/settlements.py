@@ -10,6 +10,7 @@ from services.lastresort import settle
 from services.lastresort.api.deps import (
     AuditDep,
     PeersDep,
+    ReadSessionDep,
     RequestId,
     SessionDep,
     admin_only,
@@ -70,7 +71,7 @@ def post_settlement(
 @router.get("/{year}", response_model=SettlementList, dependencies=[Depends(provider_rate_limit)])
 def get_settlements(
     year: Annotated[int, Path(ge=2000, le=2100)],
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: Annotated[Principal, Depends(settlement_readers)],
     care_type: Annotated[CareType | None, Query()] = None,
     version: Annotated[int | None, Query(ge=1)] = None,

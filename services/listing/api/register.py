@@ -9,7 +9,7 @@ from typing import IO, Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from services.listing.api.deps import get_audit
+from services.listing.api.deps import get_audit, request_id
 from services.listing.db.clock import change_moment
 from services.listing.db.register_import import ImportResult, import_register
 from services.listing.settings import MAX_IMPORT_BYTES
@@ -62,7 +62,7 @@ async def import_register_csv(request: Request, principal: Importer) -> dict[str
         spool.seek(0)
         result = await run_in_threadpool(
             run_import, request.app.state.db, get_audit(request), principal,
-            spool, request_id=getattr(request.state, "request_id", None))
+            spool, request_id=request_id(request))
     finally:
         spool.close()
     return {"inserted": result.inserted, "updated": result.updated, "unchanged": result.unchanged}

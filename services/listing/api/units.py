@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from services.listing.api.deps import AuditDep, RequestIdDep, SessionDep
+from services.listing.api.deps import AuditDep, ReadSessionDep, RequestIdDep, SessionDep
 from services.listing.db import units as repo
 from shared.auth import Principal, Role, require_roles
 from shared.errors import NotFound
@@ -20,13 +20,13 @@ Writer = Annotated[Principal, Depends(require_roles(Role.region_admin, Role.serv
 
 
 @router.get("", response_model=list[Unit])
-def list_units(_p: Reader, session: SessionDep) -> list[Unit]:
+def list_units(_p: Reader, session: ReadSessionDep) -> list[Unit]:
     """Every unit (units are not person data, so providers may read them too)."""
     return repo.list_units(session)
 
 
 @router.get("/{hsa_id}", response_model=Unit)
-def get_unit(hsa_id: HsaPath, _p: Reader, session: SessionDep) -> Unit:
+def get_unit(hsa_id: HsaPath, _p: Reader, session: ReadSessionDep) -> Unit:
     """One unit."""
     found = repo.get_unit(session, hsa_id)
     if found is None:
