@@ -35,12 +35,17 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def _ensure_sqlite_dir(url: str) -> None:
+    """A SQLite file's folder (DATA_DIR) may not exist yet on a fresh machine."""
+    path = url.removeprefix("sqlite:///")
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """SQLite gets WAL and a busy timeout so concurrent requests queue instead of failing."""
     if is_sqlite(url):
-        path = url.removeprefix("sqlite:///")
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _ensure_sqlite_dir(url)
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
@@ -109,9 +114,7 @@ def migrate(url: str, script_location: Path, revision: str = "head") -> None:
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     cfg.attributes["configure_logger"] = False
     if is_sqlite(url):
-        path = url.removeprefix("sqlite:///")
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _ensure_sqlite_dir(url)
     command.upgrade(cfg, revision)
 
 

@@ -26,12 +26,12 @@ def is_postgres(session: Session) -> bool:
 
 def create_temp(session: Session, table: Table) -> None:
     """A fresh temporary table on this connection (a pooled connection may still hold one)."""
-    session.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
+    drop_temp(session, table.name)
     table.create(session.connection())
 
 
-def drop_temp(session: Session, table: Table) -> None:
-    session.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
+def drop_temp(session: Session, name: str) -> None:
+    session.execute(text(f"DROP TABLE IF EXISTS {name}"))
 
 
 def _sqlite_value(value: Any) -> Any:

@@ -19,6 +19,8 @@ import datetime as dt
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from services.listing.db.bulk import is_postgres
+
 # An arbitrary constant: the key of the listing service's change-order lock.
 CHANGE_LOCK_KEY = 7_331_2380
 
@@ -29,14 +31,14 @@ def utcnow() -> dt.datetime:
 
 def change_moment(session: Session) -> dt.datetime:
     """The recorded_at of a change: taken under the exclusive change lock, in the transaction."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHANGE_LOCK_KEY})
     return utcnow()
 
 
 def read_moment(session: Session) -> dt.datetime:
     """A "now" that every change visible to this transaction precedes, and no later one does."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": CHANGE_LOCK_KEY})
     return utcnow()
 

@@ -23,7 +23,7 @@ _BASE = """
 SELECT l.unit_id AS unit_id, (:dy - l.birth_ymd) / 10000 AS age, l.sex AS sex,
        l.count_deso AS deso
 FROM listing l
-WHERE l.unit_id IN {unit_ids}
+WHERE l.unit_id IN :units
   AND l.valid_from <= :d AND (l.valid_to IS NULL OR l.valid_to >= :d)
   AND (l.gone_on IS NULL OR l.gone_on > :d)
   AND l.recorded_at <= :t AND (l.superseded_at IS NULL OR l.superseded_at > :t)
@@ -47,22 +47,21 @@ def read_counts(session: Session, *, on: dt.date, care_type: CareType, at: dt.da
         q = q.where(unit.c.hsa_id.in_(sorted(hsa_ids)))
     units = session.execute(q).all()
     names = {r.id: r.hsa_id for r in units}
-    base = _BASE.format(unit_ids=":units")
     ids = sorted(names)
     if is_postgres(session):
         for setting in _PG_TUNING:
             session.execute(text(setting))
         rows = session.execute(_statement(
-            f"SELECT unit_id, age, sex, deso, GROUPING(age) AS by_deso, count(*) FROM ({base}) b "
+            f"SELECT unit_id, age, sex, deso, GROUPING(age) AS by_deso, count(*) FROM ({_BASE}) b "
             "GROUP BY GROUPING SETS ((unit_id, age, sex), (unit_id, deso))", on, at, ids)).all()
         age_sex = [(r[0], int(r[1]), r[2], int(r[5])) for r in rows if not r[4]]
         deso = [(r[0], r[3], int(r[5])) for r in rows if r[4]]
     else:
         age_sex = [(r[0], int(r[1]), r[2], int(r[3])) for r in session.execute(_statement(
-            f"SELECT unit_id, age, sex, count(*) FROM ({base}) b GROUP BY unit_id, age, sex",
+            f"SELECT unit_id, age, sex, count(*) FROM ({_BASE}) b GROUP BY unit_id, age, sex",
             on, at, ids))]
         deso = [(r[0], r[1], int(r[2])) for r in session.execute(_statement(
-            f"SELECT unit_id, deso, count(*) FROM ({base}) b GROUP BY unit_id, deso",
+            f"SELECT unit_id, deso, count(*) FROM ({_BASE}) b GROUP BY unit_id, deso",
             on, at, ids))]
     active = [r.hsa_id for r in units
               if r.active_from <= on and (r.active_to is None or r.active_to >= on)]

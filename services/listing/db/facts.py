@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+# The columns a listing row is copied with when it is (re-)recorded, facts included.
+LISTING_FACT_COLUMNS = ("person_id, unit_id, valid_from, valid_to, reason, special_reason, "
+                        "birth_ymd, sex, count_deso, gone_on")
+
 
 def count_deso_sql(v: str) -> str:
     """The DeSO a person is counted under: none for a protected identity."""

@@ -28,11 +28,9 @@ from sqlalchemy.orm import Session
 
 from services.listing.db.bulk import ParsedRow, create_temp, drop_temp, stage_csv_rows
 from services.listing.db.errors import RowErrors
-from services.listing.db.facts import count_deso_sql, gone_on_sql
+from services.listing.db.facts import LISTING_FACT_COLUMNS, count_deso_sql, gone_on_sql
 from services.listing.domain.historic import LISTING_HEADER, parse_historic_row
 
-_COLUMNS = ("person_id, unit_id, valid_from, valid_to, reason, special_reason, birth_ymd, sex, "
-            "count_deso, gone_on")
 staging = Table(
     "tmp_listing", MetaData(),
     Column("row_no", Integer), Column("personnummer", String(12)), Column("hsa_id", String(64)),
@@ -92,7 +90,7 @@ ORDER BY row_no
 
 
 def _check(session: Session, errors: RowErrors) -> None:
-    session.execute(text("DROP TABLE IF EXISTS tmp_listing_resolved"))
+    drop_temp(session, "tmp_listing_resolved")
     session.execute(text(_RESOLVE))
     for row_no, person_id, unit_id in session.execute(text(
             "SELECT row_no, person_id, unit_id FROM tmp_listing_resolved "
@@ -120,10 +118,11 @@ def import_listings(session: Session, lines: Iterable[str], *, now: dt.datetime,
     if not errors:
         _check(session, errors)
     errors.raise_if_any()
-    insert = text(f"INSERT INTO listing ({_COLUMNS}, recorded_at) SELECT {_COLUMNS}, :now "
+    insert = text(f"INSERT INTO listing ({LISTING_FACT_COLUMNS}, recorded_at) "
+                  f"SELECT {LISTING_FACT_COLUMNS}, :now "
                   "FROM tmp_listing_resolved ORDER BY person_id, valid_from")
     stamp = bindparam("now", now, type_=DateTime(timezone=True))
     added = cast(CursorResult[Any], session.execute(insert.bindparams(stamp))).rowcount
-    drop_temp(session, Table("tmp_listing_resolved", MetaData()))
-    drop_temp(session, staging)
+    drop_temp(session, "tmp_listing_resolved")
+    drop_temp(session, staging.name)
     return int(added)

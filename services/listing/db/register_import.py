@@ -35,7 +35,7 @@ from services.listing.db.bulk import (
     stage_csv_rows,
 )
 from services.listing.db.errors import RowErrors
-from services.listing.db.facts import count_deso_sql, gone_on_sql
+from services.listing.db.facts import LISTING_FACT_COLUMNS, count_deso_sql, gone_on_sql
 from services.listing.domain.register import REGISTER_HEADER, header_errors, parse_register_row
 
 _tmp_meta = MetaData()
@@ -106,7 +106,7 @@ def _merge(session: Session, now: dt.datetime) -> ImportResult:
         "SELECT s.personnummer, s.birth_ymd, s.sex, s.is_coordination FROM tmp_register s "
         "WHERE NOT EXISTS (SELECT 1 FROM person p WHERE p.personnummer = s.personnummer) "
         "ORDER BY s.row_no"))
-    session.execute(text("DROP TABLE IF EXISTS tmp_register_resolved"))
+    drop_temp(session, "tmp_register_resolved")
     session.execute(text(
         "CREATE TEMPORARY TABLE tmp_register_resolved AS "
         "SELECT p.id AS person_id, s.birth_ymd, s.sex, "
@@ -126,19 +126,16 @@ def _merge(session: Session, now: dt.datetime) -> ImportResult:
         f"SELECT person_id, birth_ymd, sex, {fields}, :now FROM tmp_register_resolved "
         "WHERE status IN (1, 2) ORDER BY person_id").bindparams(stamp))
     _relist(session, stamp, distinct="IS DISTINCT FROM" if is_postgres(session) else "IS NOT")
-    drop_temp(session, Table("tmp_register_resolved", MetaData()))
+    drop_temp(session, "tmp_register_resolved")
     return ImportResult(inserted=int(counts.get(1, 0)), updated=int(counts.get(2, 0)),
                         unchanged=int(counts.get(3, 0)))
 
-
-_LISTING_COLUMNS = ("person_id, unit_id, valid_from, valid_to, reason, special_reason, "
-                    "birth_ymd, sex, count_deso, gone_on")
 
 
 def _relist(session: Session, stamp: Any, *, distinct: str) -> None:
     """Re-record the current listings of people whose counted facts changed (old rows stay)."""
     deso, gone = count_deso_sql("r"), gone_on_sql("r")
-    session.execute(text("DROP TABLE IF EXISTS tmp_relisted"))
+    drop_temp(session, "tmp_relisted")
     session.execute(text(
         "CREATE TEMPORARY TABLE tmp_relisted AS SELECT l.id, l.person_id, l.unit_id, "
         "l.valid_from, l.valid_to, l.reason, l.special_reason, l.birth_ymd, l.sex, "
@@ -150,9 +147,9 @@ def _relist(session: Session, stamp: Any, *, distinct: str) -> None:
         "UPDATE listing SET superseded_at = :now WHERE id IN (SELECT id FROM tmp_relisted)"
     ).bindparams(stamp))
     session.execute(text(
-        f"INSERT INTO listing ({_LISTING_COLUMNS}, recorded_at) "
-        f"SELECT {_LISTING_COLUMNS}, :now FROM tmp_relisted").bindparams(stamp))
-    drop_temp(session, Table("tmp_relisted", MetaData()))
+        f"INSERT INTO listing ({LISTING_FACT_COLUMNS}, recorded_at) "
+        f"SELECT {LISTING_FACT_COLUMNS}, :now FROM tmp_relisted").bindparams(stamp))
+    drop_temp(session, "tmp_relisted")
 
 
 def import_register(session: Session, lines: Iterable[str], *, now: dt.datetime,
@@ -165,5 +162,5 @@ def import_register(session: Session, lines: Iterable[str], *, now: dt.datetime,
     # On refusal the caller rolls back, which also removes the temporary tables.
     errors.raise_if_any()
     result = _merge(session, now)
-    drop_temp(session, staging)
+    drop_temp(session, staging.name)
     return result

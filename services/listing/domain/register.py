@@ -10,6 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from services.listing.domain.counts import ymd
 from shared.ids import InvalidIdentityNumber, parse_identity_number
 
 REGISTER_HEADER = ("personnummer", "municipality_code", "deso_code", "lat", "lon",
@@ -48,10 +49,6 @@ def header_errors(header: list[str]) -> list[FieldError]:
     if len(set(header)) != len(header):
         errors.append(("header", "a column appears more than once"))
     return errors
-
-
-def birth_ymd(birth: dt.date) -> int:
-    return birth.year * 10000 + birth.month * 100 + birth.day
 
 
 def _date(value: str, name: str, errors: list[FieldError]) -> dt.date | None:
@@ -109,7 +106,7 @@ def parse_register_row(values: list[str]) -> tuple[RegisterRow | None, list[Fiel
     if errors or identity is None or protected is None:
         return None, errors
     return RegisterRow(
-        personnummer=identity.value, birth_ymd=birth_ymd(identity.birth_date), sex=identity.sex,
+        personnummer=identity.value, birth_ymd=ymd(identity.birth_date), sex=identity.sex,
         is_coordination=identity.is_coordination_number, municipality_code=municipality,
         deso_code=deso or None, lat=lat, lon=lon, protected_identity=protected,
         deceased_on=deceased, moved_out_on=moved,
