@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from decimal import Decimal
 from html import escape
@@ -102,6 +103,12 @@ def _kr(value: Decimal | None) -> str:
     return sign + "\u00a0".join(groups) + "," + frac
 
 
+@functools.cache
+def _template() -> Template:
+    """Read once, on the first statement rendered (not at start-up)."""
+    return Template(TEMPLATE.read_text(encoding="utf-8"))
+
+
 def statement_html(s: Statement) -> str:
     rows = "\n".join(
         f"<tr><td>{escape(COMPONENT_SV.get(ln.component.value, ln.component.value))}</td>"
@@ -112,7 +119,7 @@ def statement_html(s: Statement) -> str:
         f"<td class=n>{_kr(ln.amount_sek)}</td><td class=n>{_kr(ln.delta_sek)}</td></tr>"
         for ln in s.lines
     )
-    return Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
+    return _template().substitute(
         unit=escape(s.unit_name or s.hsa_id),
         hsa_id=escape(s.hsa_id),
         period=escape(str(s.period)),

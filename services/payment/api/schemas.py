@@ -96,7 +96,7 @@ class RunOut(BaseModel):
                     pool_sek=from_ore(c.pool_ore),
                     total_weight=c.total_weight,
                     distributed_sek=from_ore(c.distributed_ore),
-                    undistributed_sek=from_ore(c.pool_ore - c.distributed_ore),
+                    undistributed_sek=from_ore(c.undistributed_ore),
                 )
                 for c in run.components
             ],

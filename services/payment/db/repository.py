@@ -21,7 +21,7 @@ from services.payment.db.models import (
     payment_statement,
     payment_statement_line,
 )
-from services.payment.domain.calculation import MonthResult, fmt
+from services.payment.domain.calculation import ComponentPool, MonthResult, fmt, line_deltas
 from services.payment.domain.model import PaymentModel
 from shared.auth import Principal, Role
 from shared.money import from_ore
@@ -119,15 +119,12 @@ def mark_model_used(session: Session, year: int, version: int) -> None:
     )
 
 
+# Lines and pools in the order of the rules (capitation, cni, sparsity). A StrEnum member
+# hashes like its value, so plain strings read from the database find their place too.
+_COMPONENT_ORDER: dict[str, int] = {c: i for i, c in enumerate(Component)}
+
+
 # --- runs -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ComponentTotals:
-    component: Component
-    pool_ore: int
-    total_weight: Decimal
-    distributed_ore: int
 
 
 @dataclass(frozen=True)
@@ -149,7 +146,7 @@ class RunRecord:
     created_at: dt.datetime
     approved_by: str | None
     approved_at: dt.datetime | None
-    components: tuple[ComponentTotals, ...]
+    components: tuple[ComponentPool, ...]
 
 
 def _runs(session: Session, where: ColumnElement[bool]) -> list[RunRecord]:
@@ -157,21 +154,20 @@ def _runs(session: Session, where: ColumnElement[bool]) -> list[RunRecord]:
     rows = session.execute(q).all()
     if not rows:
         return []
-    comps: dict[str, list[ComponentTotals]] = defaultdict(list)
+    comps: dict[str, list[ComponentPool]] = defaultdict(list)
     for c in session.execute(
         select(payment_run_component).where(
             payment_run_component.c.run_id.in_([r.id for r in rows])
         )
     ):
         comps[c.run_id].append(
-            ComponentTotals(
+            ComponentPool(
                 Component(c.component),
                 int(c.pool_ore),
                 Decimal(c.total_weight),
                 int(c.distributed_ore),
             )
         )
-    order_of = {c: i for i, c in enumerate(Component)}
     return [
         RunRecord(
             run_id=r.id,
@@ -191,7 +187,7 @@ def _runs(session: Session, where: ColumnElement[bool]) -> list[RunRecord]:
             created_at=utc(r.created_at),
             approved_by=r.approved_by,
             approved_at=utc(r.approved_at) if r.approved_at else None,
-            components=tuple(sorted(comps[r.id], key=lambda c: order_of[c.component])),
+            components=tuple(sorted(comps[r.id], key=lambda c: _COMPONENT_ORDER[c.component])),
         )
         for r in rows
     ]
@@ -294,15 +290,15 @@ def insert_run(
     )
     statements: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
+    deltas = (
+        line_deltas(result, {h: p.amounts for h, p in previous.items()})
+        if previous is not None
+        else None
+    )
     for unit in result.units:
         sid = new_id()
-        before = previous.get(unit.hsa_id) if previous is not None else None
-        unit_delta = 0
+        unit_deltas = deltas[unit.hsa_id] if deltas is not None else None
         for ln in unit.lines:
-            delta = None
-            if previous is not None:
-                delta = ln.amount_ore - (before.amounts.get(ln.component, 0) if before else 0)
-                unit_delta += delta
             lines.append(
                 {
                     "statement_id": sid,
@@ -311,7 +307,7 @@ def insert_run(
                     "weight": fmt(ln.weight),
                     "share": fmt(ln.share),
                     "amount_ore": ln.amount_ore,
-                    "delta_ore": delta,
+                    "delta_ore": unit_deltas[ln.component] if unit_deltas is not None else None,
                 }
             )
         statements.append(
@@ -322,7 +318,7 @@ def insert_run(
                 "unit_name": unit.name,
                 "listed": unit.listed,
                 "total_ore": unit.total_ore,
-                "delta_ore": unit_delta if previous is not None else None,
+                "delta_ore": sum(unit_deltas.values()) if unit_deltas is not None else None,
             }
         )
     if statements:
@@ -375,11 +371,7 @@ def resolve_version(
 
 def _newest_version(principal: Principal, period: Period, approved_only: bool) -> Select[Any]:
     q = select(func.max(payment_run.c.version)).where(payment_run.c.period == str(period))
-    if (
-        approved_only
-        or principal.is_provider_only
-        or not principal.has(Role.region_admin, Role.finance_approver, Role.service)
-    ):
+    if approved_only or not principal.has(Role.region_admin, Role.finance_approver, Role.service):
         q = q.where(payment_run.c.status == RunStatus.approved.value)
     return q
 
@@ -454,7 +446,6 @@ def _build_statements(session: Session, where: ColumnElement[bool]) -> list[Stat
         )
         .join(payment_run, payment_run.c.id == payment_statement.c.run_id)
         .where(where)
-        .order_by(payment_statement.c.hsa_id)
     )
     rows = session.execute(q).all()
     if not rows:
@@ -470,9 +461,8 @@ def _build_statements(session: Session, where: ColumnElement[bool]) -> list[Stat
     line_q = select(payment_statement_line).where(payment_statement_line.c.run_id.in_(run_ids))
     if len(rows) < 500:
         line_q = line_q.where(payment_statement_line.c.statement_id.in_([r.id for r in rows]))
-    order_of = {c.value: i for i, c in enumerate(Component)}
     wanted = {r.id for r in rows}
-    for ln in sorted(session.execute(line_q), key=lambda x: order_of[x.component]):
+    for ln in sorted(session.execute(line_q), key=lambda x: _COMPONENT_ORDER[x.component]):
         if ln.statement_id not in wanted:
             continue
         pool = pools[(ln.run_id, ln.component)]
