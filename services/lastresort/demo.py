@@ -20,8 +20,10 @@ from typing import Any
 import httpx
 import typer
 
+from services.lastresort.domain.designation import active_in_year
 from services.lastresort.settings import LastResortConfig
 from shared.auth import mint_token
+from shared.money import format_sek
 from shared.settings import ServiceName, Settings
 
 YEAR = 2026
@@ -37,9 +39,8 @@ DENTAL_SUMS = [
 
 
 def _active(u: dict[str, Any]) -> bool:
-    start = dt.date.fromisoformat(u["active_from"])
     end = dt.date.fromisoformat(u["active_to"]) if u.get("active_to") else None
-    return start <= dt.date(YEAR, 12, 31) and (end is None or end >= dt.date(YEAR, 1, 1))
+    return active_in_year(dt.date.fromisoformat(u["active_from"]), end, YEAR)
 
 
 def pick_units(
@@ -52,10 +53,6 @@ def pick_units(
         if u["ownership"] == "region" and _active(u) and u["municipality_code"] in municipalities:
             chosen.setdefault(key, u)
     return chosen
-
-
-def _sek(d: Decimal) -> str:
-    return str(d.quantize(Decimal("0.01")))
 
 
 def _revenue(payment: httpx.Client) -> dict[str, Decimal] | None:
@@ -135,7 +132,7 @@ def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | Non
                 "method": "fixed_sum",
                 "neutrality": neutrality,
                 "annual_sek_by_municipality": {
-                    c: _sek(a) for c, a in zip(municipalities, DENTAL_SUMS, strict=False)
+                    c: format_sek(a) for c, a in zip(municipalities, DENTAL_SUMS, strict=False)
                 },
             },
         ).raise_for_status()
@@ -146,16 +143,15 @@ def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | Non
         stored = {a["hsa_id"]: a for a in accounts.json()["accounts"]}
         for i, code in enumerate(municipalities):
             for care_type in ("primary", "dental"):
-                picked = chosen.get((care_type, code))
-                if picked is None:
+                unit = chosen.get((care_type, code))
+                if unit is None:
                     continue
-                u = picked
                 other = (
                     Decimal(1_500_000 + 100_000 * i) if care_type == "primary" else Decimal(300_000)
                 )
                 grants = Decimal(400_000) if care_type == "primary" else Decimal(150_000)
                 earned = (
-                    (revenue or {}).get(u["hsa_id"], Decimal(0))
+                    (revenue or {}).get(unit["hsa_id"], Decimal(0))
                     if care_type == "primary"
                     else Decimal(0)
                 )
@@ -176,13 +172,13 @@ def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | Non
                     )
                 )
                 body = {
-                    "costs_sek": _sek(costs),
-                    "other_revenue_sek": _sek(other),
-                    "targeted_grants_sek": _sek(grants),
+                    "costs_sek": format_sek(costs),
+                    "other_revenue_sek": format_sek(other),
+                    "targeted_grants_sek": format_sek(grants),
                 }
-                old = stored.get(u["hsa_id"])
+                old = stored.get(unit["hsa_id"])
                 if old is None or any(old[k] != v for k, v in body.items()):
-                    lr.put(f"/v1/accounts/{YEAR}/{u['hsa_id']}", json=body).raise_for_status()
+                    lr.put(f"/v1/accounts/{YEAR}/{unit['hsa_id']}", json=body).raise_for_status()
 
         for care_type in ("primary", "dental"):
             if not any(t == care_type for t, _ in chosen):

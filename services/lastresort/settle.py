@@ -124,18 +124,19 @@ def compute(session: Session, peers: Peers, *, year: int, care_type: CareType) -
                 f"PUT /v1/accounts/{year}/{{hsa_id}}"
             )
         revenue: dict[str, list[tuple[Period, Decimal]]] = {u.hsa_id: [] for u in designated}
-        missing: list[str] = []
+        approved: set[Period] = set()
         for period in calc.year_periods(year):
             statements = peers.payment.approved_statements(period)
             if statements.version is None:
-                missing.append(str(period))
                 continue
+            approved.add(period)
             periods.append({"period": str(period), "payment_version": statements.version})
             per_unit: dict[str, Decimal] = {}
             for s in statements.statements:
                 per_unit[s.hsa_id] = per_unit.get(s.hsa_id, Decimal("0.00")) + s.total_sek
             for hsa_id, rows in revenue.items():
                 rows.append((period, per_unit.get(hsa_id, Decimal("0.00"))))
+        missing = [str(p) for p in calc.missing_periods(year, approved)]
         if missing:
             raise Conflict(
                 f"payment periods without an approved run: {', '.join(missing)}",
@@ -271,7 +272,7 @@ def store(
     request_id: str | None,
 ) -> tuple[int, bool]:
     """Store a new version unless the newest one has identical inputs; returns (id, created)."""
-    current_model = repo.model_by_id(session, computed.model_row.id, lock=True)
+    current_model = repo.model_by_id_for_update(session, computed.model_row.id)
     if current_model is None or current_model.body != computed.model_row.body:
         raise Conflict("the model changed while the settlement was computed: settle again")
     latest = repo.latest_settlement(session, year, care_type.value)

@@ -50,15 +50,10 @@ def post_settlement(
             audit=audit,
             request_id=rid,
         )
-    header = next(
-        h
-        for h in repo.visible_settlements(
-            session, repo.Visibility("full"), year=body.year, care_type=body.care_type.value
-        )
-        if h.id == sid
-    )
-    rendered = settle.render(session, header, repo.Visibility("full"))
-    session.rollback()
+        # Read back in the same transaction, by id: a newer version stored by someone else
+        # in the meantime must not replace the one this request answers for.
+        rendered = settle.render(session, repo.settlement_by_id(session, sid),
+                                 repo.Visibility("full"))
     response.status_code = 201 if created else 200
     detail = (
         f"stored as version {rendered.version}"

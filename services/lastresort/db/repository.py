@@ -142,9 +142,10 @@ def put_model(session: Session, *, year: int, applies_to: str, body: str) -> tup
     return row, outcome
 
 
-def model_by_id(session: Session, model_id: int, *, lock: bool = False) -> Row[Any] | None:
-    q = select(m.model).where(m.model.c.id == model_id)
-    return session.execute(q.with_for_update() if lock else q).first()
+def model_by_id_for_update(session: Session, model_id: int) -> Row[Any] | None:
+    """The model row, locked until the settlement that uses it commits."""
+    q = select(m.model).where(m.model.c.id == model_id).with_for_update()
+    return session.execute(q).first()
 
 
 def mark_model_used(session: Session, model_id: int) -> None:
@@ -259,6 +260,10 @@ def _provider_concerned(hsa_ids: frozenset[str]) -> Any:
             m.settlement_scope_unit.c.hsa_id.in_(sorted(hsa_ids)),
         ),
     )
+
+
+def settlement_by_id(session: Session, settlement_id: int) -> Row[Any]:
+    return session.execute(select(m.settlement).where(m.settlement.c.id == settlement_id)).one()
 
 
 def visible_settlements(
