@@ -34,6 +34,9 @@ SECURITY_HEADERS = {
 }
 # The interactive docs need their CDN assets; every API answer gets the strict policy.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# Encoded once: every answer carries them (the docs pages load assets, so no CSP there).
+_DOCS_HEADERS = tuple((k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items())
+_API_HEADERS = (*_DOCS_HEADERS, (b"content-security-policy", API_CSP.encode()))
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 log = logging.getLogger("halsoval.app")
 
@@ -78,10 +81,8 @@ class ServiceMiddleware:
         path: str = scope["path"]
         large = bool(self.large_body_paths) and path.startswith(self.large_body_paths)
         limit = self.max_upload_bytes if large else self.max_body_bytes
-        extra = [(b"x-request-id", request_id.encode())]
-        extra += [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
-        if not path.startswith(("/docs", "/redoc")):
-            extra.append((b"content-security-policy", API_CSP.encode()))
+        extra = [(b"x-request-id", request_id.encode()),
+                 *(_DOCS_HEADERS if path.startswith(("/docs", "/redoc")) else _API_HEADERS)]
         state = {"started": False, "too_large": False, "received": 0}
 
         async def send_with_headers(message: Message) -> None:

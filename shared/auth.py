@@ -74,10 +74,12 @@ def _str_list(value: Any) -> list[str]:
     return []
 
 
+_KNOWN_ROLES = frozenset(r.value for r in Role)
+
+
 def _principal_from_claims(claims: dict[str, Any]) -> Principal:
     # Unknown roles are dropped, never mapped: a token only ever gets less than it asks for.
-    known = {r.value for r in Role}
-    roles = frozenset(Role(r) for r in _str_list(claims.get("roles", [])) if r in known)
+    roles = frozenset(Role(r) for r in _str_list(claims.get("roles", [])) if r in _KNOWN_ROLES)
     hsa_ids = frozenset(h for h in _str_list(claims.get("hsa_ids", [])) if h)
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub:
