@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
@@ -22,11 +22,18 @@ FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=T
 T = TypeVar("T")
 
 
-def _database() -> tuple[Database, Settings]:
+def _run(work: Callable[[Database, Settings], T]) -> T:
+    """Migrate, run one import against the configured database, report a refusal and exit 1."""
     settings = Settings()
     url = database_url(settings)
     migrate(url)
-    return Database(url), settings
+    db = Database(url)
+    try:
+        return work(db, settings)
+    except HalsovalError as exc:
+        _fail(exc)
+    finally:
+        db.dispose()
 
 
 def _with_progress(path: Path, run: Callable[[Callable[[int], None]], T]) -> T:
@@ -39,7 +46,7 @@ def _with_progress(path: Path, run: Callable[[Callable[[int], None]], T]) -> T:
     return result
 
 
-def _fail(exc: HalsovalError) -> None:
+def _fail(exc: HalsovalError) -> NoReturn:
     typer.echo(f"refused: {exc.detail}", err=True)
     for e in (exc.errors or [])[:50]:
         typer.echo(f"  row {e.get('row')}: {e.get('field')}: {e.get('message')}", err=True)
@@ -49,44 +56,23 @@ def _fail(exc: HalsovalError) -> None:
 @app.command("import-register")
 def import_register(file: FileArg) -> None:
     """Import a population-register CSV (same rules as POST /v1/register/import)."""
-    db, settings = _database()
-    try:
-        r = _with_progress(file, lambda p: loaders.import_register_file(db, settings, file,
-                                                                         progress=p))
-    except HalsovalError as exc:
-        _fail(exc)
-        return
-    finally:
-        db.dispose()
+    r = _run(lambda db, settings: _with_progress(
+        file, lambda p: loaders.import_register_file(db, settings, file, progress=p)))
     typer.echo(f"inserted {r.inserted}, updated {r.updated}, unchanged {r.unchanged}")
 
 
 @app.command("import-units")
 def import_units(file: FileArg) -> None:
     """Create or update care units from a JSON list of units."""
-    db, settings = _database()
-    try:
-        created, updated = loaders.import_units_file(db, settings, file)
-    except HalsovalError as exc:
-        _fail(exc)
-        return
-    finally:
-        db.dispose()
+    created, updated = _run(lambda db, settings: loaders.import_units_file(db, settings, file))
     typer.echo(f"units created {created}, updated {updated}")
 
 
 @app.command("import-listings")
 def import_listings(file: FileArg) -> None:
     """Import historic listings (personnummer,hsa_id,valid_from,valid_to,reason,special_reason)."""
-    db, settings = _database()
-    try:
-        added = _with_progress(file, lambda p: loaders.import_listings_file(db, settings, file,
-                                                                            progress=p))
-    except HalsovalError as exc:
-        _fail(exc)
-        return
-    finally:
-        db.dispose()
+    added = _run(lambda db, settings: _with_progress(
+        file, lambda p: loaders.import_listings_file(db, settings, file, progress=p)))
     typer.echo(f"listings added {added}")
 
 

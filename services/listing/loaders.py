@@ -10,6 +10,7 @@ import getpass
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -38,21 +39,36 @@ def _audit(settings: Settings) -> AuditLog:
     return AuditLog(audit_log, audit_head, settings.hash_key)
 
 
-def _text(binary: io.BufferedReader) -> io.TextIOWrapper:
+def _text(binary: IO[bytes]) -> io.TextIOWrapper:
     return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+
+
+def import_register_stream(db: Database, audit: AuditLog, principal: Principal | None,
+                           binary: IO[bytes], *, source: str, request_id: str | None = None,
+                           progress: Progress | None = None) -> ImportResult:
+    """A register extract from the HTTP body or a file: one transaction, stage, validate,
+    merge and audit, or nothing at all."""
+    with db.sessionmaker() as session, session.begin():
+        tick = (lambda _rows: progress(binary.tell())) if progress else None
+        try:
+            result = import_register(session, _text(binary), now=change_moment(session),
+                                     progress=tick)
+        except UnicodeDecodeError as exc:
+            raise Unprocessable("the file is not UTF-8 text", errors=[
+                {"row": None, "field": "body", "message": "not valid UTF-8"}]) from exc
+        audit.record(session, principal=principal, action="register.import",
+                     entity_type="register", request_id=request_id,
+                     details={"source": source, "inserted": result.inserted,
+                              "updated": result.updated, "unchanged": result.unchanged})
+    return result
 
 
 def import_register_file(db: Database, settings: Settings, path: Path, *,
                          progress: Progress | None = None) -> ImportResult:
     """`halsoval listing import-register FILE`: the HTTP import's rules for a file on disk."""
-    with path.open("rb") as binary, db.sessionmaker() as session, session.begin():
-        tick = (lambda _rows: progress(binary.tell())) if progress else None
-        result = import_register(session, _text(binary), now=change_moment(session), progress=tick)
-        _audit(settings).record(session, principal=cli_principal(), action="register.import",
-                                entity_type="register",
-                                details={"source": "file", "inserted": result.inserted,
-                                         "updated": result.updated, "unchanged": result.unchanged})
-    return result
+    with path.open("rb") as binary:
+        return import_register_stream(db, _audit(settings), cli_principal(), binary,
+                                      source="file", progress=progress)
 
 
 def import_units_file(db: Database, settings: Settings, path: Path) -> tuple[int, int]:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import tempfile
-from typing import IO, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from services.listing.api.deps import get_audit, request_id
-from services.listing.db.clock import change_moment
-from services.listing.db.register_import import ImportResult, import_register
+from services.listing.loaders import import_register_stream
 from services.listing.settings import MAX_IMPORT_BYTES
-from shared.audit import AuditLog
 from shared.auth import Principal, Role, require_roles
-from shared.db import Database
-from shared.errors import HalsovalError, PayloadTooLarge, Unprocessable
+from shared.errors import HalsovalError, PayloadTooLarge
 
 router = APIRouter(prefix="/v1/register", tags=["register"])
 Importer = Annotated[Principal, Depends(require_roles(Role.region_admin, Role.service))]
@@ -26,23 +22,6 @@ SPOOL_IN_MEMORY = 8 * 1024 * 1024
 class UnsupportedMediaType(HalsovalError):
     status_code = 415
     title = "Unsupported media type"
-
-
-def run_import(db: Database, audit: AuditLog, principal: Principal | None, body: IO[bytes],
-               *, request_id: str | None = None, source: str = "http") -> ImportResult:
-    """One transaction: stage, validate, merge and audit, or nothing at all."""
-    text_stream = io.TextIOWrapper(body, encoding="utf-8-sig", newline="")
-    with db.sessionmaker() as session, session.begin():
-        try:
-            result = import_register(session, text_stream, now=change_moment(session))
-        except UnicodeDecodeError as exc:
-            raise Unprocessable("the file is not UTF-8 text", errors=[
-                {"row": None, "field": "body", "message": "not valid UTF-8"}]) from exc
-        audit.record(session, principal=principal, action="register.import",
-                     entity_type="register", request_id=request_id,
-                     details={"source": source, "inserted": result.inserted,
-                              "updated": result.updated, "unchanged": result.unchanged})
-    return result
 
 
 @router.post("/import", status_code=200)
@@ -61,8 +40,8 @@ async def import_register_csv(request: Request, principal: Importer) -> dict[str
             spool.write(chunk)
         spool.seek(0)
         result = await run_in_threadpool(
-            run_import, request.app.state.db, get_audit(request), principal,
-            spool, request_id=request_id(request))
+            import_register_stream, request.app.state.db, get_audit(request), principal,
+            spool, source="http", request_id=request_id(request))
     finally:
         spool.close()
     return {"inserted": result.inserted, "updated": result.updated, "unchanged": result.unchanged}
