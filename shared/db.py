@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,11 @@ DEFAULT_POOL_SIZE = 16
 
 def make_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """A stored timestamp as aware UTC: SQLite hands them back naive (they were stored as UTC)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def is_sqlite(url: str) -> bool:

@@ -20,6 +20,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from services.listing.db.bulk import is_postgres
+from shared.db import as_utc
+
+__all__ = ["as_utc", "change_moment", "read_moment", "utcnow"]
 
 # An arbitrary constant: the key of the listing service's change-order lock.
 CHANGE_LOCK_KEY = 7_331_2380
@@ -41,9 +44,3 @@ def read_moment(session: Session) -> dt.datetime:
     if is_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": CHANGE_LOCK_KEY})
     return utcnow()
-
-
-def as_utc(value: dt.datetime) -> dt.datetime:
-    """SQLite hands timestamps back naive; they were stored as UTC."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-

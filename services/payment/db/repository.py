@@ -24,14 +24,10 @@ from services.payment.db.models import (
 from services.payment.domain.calculation import ComponentPool, MonthResult, fmt, line_deltas
 from services.payment.domain.model import PaymentModel
 from shared.auth import Principal, Role
+from shared.db import as_utc
 from shared.money import from_ore
 from shared.period import Period
 from shared.schemas.payment import Component, RunStatus, Statement, StatementLine
-
-
-def utc(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes: everything stored is UTC."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def new_id() -> str:
@@ -56,7 +52,7 @@ def _stored_model(row: Any) -> StoredModel:
         year=row.year,
         version=row.version,
         used=bool(row.used),
-        created_at=utc(row.created_at),
+        created_at=as_utc(row.created_at),
         created_by=row.created_by,
         model=PaymentModel.model_validate(json.loads(row.body)),
     )
@@ -175,7 +171,7 @@ def _runs(session: Session, where: ColumnElement[bool]) -> list[RunRecord]:
             version=r.version,
             status=RunStatus(r.status),
             count_date=r.count_date,
-            as_known_at=utc(r.as_known_at),
+            as_known_at=as_utc(r.as_known_at),
             model_year=r.model_year,
             model_version=r.model_version,
             pool_ore=int(r.pool_ore),
@@ -184,9 +180,9 @@ def _runs(session: Session, where: ColumnElement[bool]) -> list[RunRecord]:
             delta_ore=int(r.delta_ore) if r.delta_ore is not None else None,
             fingerprint=r.fingerprint,
             created_by=r.created_by,
-            created_at=utc(r.created_at),
+            created_at=as_utc(r.created_at),
             approved_by=r.approved_by,
-            approved_at=utc(r.approved_at) if r.approved_at else None,
+            approved_at=as_utc(r.approved_at) if r.approved_at else None,
             components=tuple(sorted(comps[r.id], key=lambda c: _COMPONENT_ORDER[c.component])),
         )
         for r in rows
@@ -263,7 +259,7 @@ def insert_run(
             version=version,
             status=RunStatus.calculated.value,
             count_date=count_date,
-            as_known_at=utc(as_known_at),
+            as_known_at=as_utc(as_known_at),
             model_year=model_year,
             model_version=model_version,
             pool_ore=result.pool_ore,
@@ -485,7 +481,7 @@ def _build_statements(session: Session, where: ColumnElement[bool]) -> list[Stat
             version=r.version,
             status=RunStatus(r.status),
             count_date=r.count_date,
-            as_known_at=utc(r.as_known_at),
+            as_known_at=as_utc(r.as_known_at),
             model_year=r.model_year,
             model_version=r.model_version,
             hsa_id=r.hsa_id,
