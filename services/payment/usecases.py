@@ -7,6 +7,7 @@ the listing service; the transaction then re-checks that nothing it relied on ha
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +22,7 @@ from shared.audit import AuditLog
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.period import Period, count_date
+from shared.schemas.listing import Unit
 from shared.schemas.payment import RunStatus
 
 
@@ -30,13 +32,12 @@ class RunOutcome:
     created: bool
 
 
-def _inputs(
-    listing: ListingReader, model: PaymentModel, period: Period, also: dict[str, str | None]
-) -> tuple[list[UnitInput], CountsSnapshot]:
-    day = count_date(period, model.count_date_rule)
-    counts = listing.counts(day)
+def _unit_inputs(
+    counts: CountsSnapshot, units: Iterable[Unit], also: Mapping[str, str | None] | None = None
+) -> list[UnitInput]:
+    """The listing service's answer checked against the contract; a broken one is a 502."""
     try:
-        return unit_inputs(counts, listing.units(), also=also), counts
+        return unit_inputs(counts, units, also=also)
     except InconsistentCounts as exc:
         raise BadGateway(str(exc)) from exc
 
@@ -59,11 +60,12 @@ def create_run(
             )
         before = repo.latest_run(session, period)
         previous = repo.run_amounts(session, before.run_id) if before else None
-    units, counts = _inputs(
-        listing, stored.model, period, {h: p.name for h, p in (previous or {}).items()}
+    day = count_date(period, stored.model.count_date_rule)
+    counts = listing.counts(day)
+    units = _unit_inputs(
+        counts, listing.units(), {h: p.name for h, p in (previous or {}).items()}
     )
     result = calculate_month(stored.model, period, units)
-    day = count_date(period, stored.model.count_date_rule)
     fingerprint = result.fingerprint(
         model_year=stored.year, model_version=stored.version, count_date=day.isoformat()
     )
@@ -217,10 +219,7 @@ def simulate(
         day = count_date(period, model.count_date_rule)
         if day not in cache:
             counts = listing.counts(day)
-            try:
-                cache[day] = (unit_inputs(counts, units_list), counts.as_known_at)
-            except InconsistentCounts as exc:
-                raise BadGateway(str(exc)) from exc
+            cache[day] = (_unit_inputs(counts, units_list), counts.as_known_at)
         return cache[day][0]
 
     proposed_result = calculate_month(proposed, period, inputs_for(proposed))
