@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 PROFILES = ("rjh", "stockholm", "national")
@@ -171,7 +172,7 @@ def offset(lat: float, lon: float, north_km: float, east_km: float) -> tuple[flo
     return lat + north_km / 111.0, lon + east_km / (111.0 * math.cos(math.radians(lat)))
 
 
-def _scale_populations(base: list[int], total: int) -> list[int]:
+def scale_largest_remainder(base: Sequence[float], total: int) -> list[int]:
     """Largest-remainder scaling, so the parts add up to exactly `total`."""
     s = sum(base)
     raw = [b * total / s for b in base]
@@ -188,7 +189,7 @@ def _allocate(weights: list[int], n: int, minimum: int) -> list[int]:
     floor = minimum if n >= minimum * k else 0
     rest = n - floor * k
     return (
-        [floor + x for x in _scale_populations([max(w, 1) for w in weights], rest)]
+        [floor + x for x in scale_largest_remainder([max(w, 1) for w in weights], rest)]
         if rest
         else [floor] * k
     )
@@ -197,7 +198,7 @@ def _allocate(weights: list[int], n: int, minimum: int) -> list[int]:
 def _municipalities(profile: str, residents: int, rng: random.Random) -> list[Municipality]:
     if profile in ("rjh", "stockholm"):
         table = _RJH if profile == "rjh" else _STOCKHOLM
-        pops = _scale_populations([row[2] for row in table], residents)
+        pops = scale_largest_remainder([row[2] for row in table], residents)
         hospital = (63.1792, 14.6357) if profile == "rjh" else _KAROLINSKA
         out = []
         for row, pop in zip(table, pops, strict=True):
@@ -211,7 +212,7 @@ def _municipalities(profile: str, residents: int, rng: random.Random) -> list[Mu
     counties = [1, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 17, 18, 19, 20, 21, 22, 23, 24, 25]
     base = [int(1_000_000 / (i + 1) ** 0.8) for i in range(n)]
     rng.shuffle(base)
-    pops = _scale_populations(base, residents)
+    pops = scale_largest_remainder(base, residents)
     out = []
     per_county = _allocate([1] * len(counties), n, 1)
     i = 0

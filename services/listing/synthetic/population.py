@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from services.listing.synthetic.geography import Deso, Region
+from services.listing.synthetic.geography import Deso, Region, scale_largest_remainder
 from shared.ids import luhn_check_digit
 
 # Sweden's population by five-year age group, thousands (approximate, 2024). Single years get
@@ -65,17 +65,6 @@ def _death_probability(age: int) -> float:
 def _move_probability(age: int) -> float:
     """Share moving out of the region in a year: young adults move most."""
     return 0.025 if 19 <= age <= 34 else 0.008
-
-
-def _largest_remainder(weights: list[float], total: int) -> list[int]:
-    s = sum(weights)
-    raw = [w * total / s for w in weights]
-    out = [int(r) for r in raw]
-    for i in sorted(range(len(raw)), key=lambda i: raw[i] - out[i], reverse=True)[
-        : total - sum(out)
-    ]:
-        out[i] += 1
-    return out
 
 
 def _digit_sum(digits: str, weights: tuple[int, ...]) -> int:
@@ -148,7 +137,7 @@ def write_population(
 
     reg_buf: list[str] = []
     lst_buf: list[str] = []
-    cohorts = _largest_remainder(age_weights(), residents)
+    cohorts = scale_largest_remainder(age_weights(), residents)
 
     for age in range(MAX_AGE, -1, -1):  # oldest first: birth dates ascend, so personnummer do
         year = as_of.year - age
