@@ -24,6 +24,7 @@ test: install lint ## lint, types, then the whole suite (HALSOVAL_TEST_DB=postgr
 
 lint: install
 	$(BIN)/ruff check shared services tests bench
+	$(BIN)/ruff format --check shared services tests bench
 	$(BIN)/mypy shared services
 
 bench: install ## make bench SIZE=rjh|stockholm|sweden (PostgreSQL)

@@ -47,8 +47,9 @@ def _operation_id(route: APIRoute) -> str:
 
 
 def _problem_message(status: int, title: str, detail: str) -> bytes:
-    return json.dumps({"type": "about:blank", "title": title, "status": status,
-                       "detail": detail}).encode()
+    return json.dumps(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    ).encode()
 
 
 class _BodyTooLarge(Exception):
@@ -62,8 +63,14 @@ class ServiceMiddleware:
     and answer 413 as soon as it passes the limit, whatever the app does with the error.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int,
-                 large_body_paths: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_upload_bytes: int,
+        large_body_paths: tuple[str, ...],
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes
@@ -81,8 +88,10 @@ class ServiceMiddleware:
         path: str = scope["path"]
         large = bool(self.large_body_paths) and path.startswith(self.large_body_paths)
         limit = self.max_upload_bytes if large else self.max_body_bytes
-        extra = [(b"x-request-id", request_id.encode()),
-                 *(_DOCS_HEADERS if path.startswith(("/docs", "/redoc")) else _API_HEADERS)]
+        extra = [
+            (b"x-request-id", request_id.encode()),
+            *(_DOCS_HEADERS if path.startswith(("/docs", "/redoc")) else _API_HEADERS),
+        ]
         state = {"started": False, "too_large": False, "received": 0}
 
         async def send_with_headers(message: Message) -> None:
@@ -92,16 +101,24 @@ class ServiceMiddleware:
                 state["started"] = True
                 present = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [
-                    (k, v) for k, v in extra if k not in present]
+                    (k, v) for k, v in extra if k not in present
+                ]
             elif state["too_large"]:
                 return
             await send(message)
 
         async def send_problem(status: int, title: str, detail: str) -> None:
             body = _problem_message(status, title, detail)
-            await send_with_headers({"type": "http.response.start", "status": status, "headers": [
-                (b"content-type", PROBLEM_JSON.encode()),
-                (b"content-length", str(len(body)).encode())]})
+            await send_with_headers(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": [
+                        (b"content-type", PROBLEM_JSON.encode()),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             await send_with_headers({"type": "http.response.body", "body": body})
 
         too_large = f"request body is larger than {limit} bytes"
@@ -125,8 +142,13 @@ class ServiceMiddleware:
         except Exception as exc:
             if not state["too_large"]:
                 # Never leak a stack trace or SQL to the caller; the (redacted) log has it.
-                log.error("unhandled error in %s %s: %s", scope.get("method"), path,
-                          type(exc).__name__, exc_info=exc)
+                log.error(
+                    "unhandled error in %s %s: %s",
+                    scope.get("method"),
+                    path,
+                    type(exc).__name__,
+                    exc_info=exc,
+                )
             if state["started"]:
                 raise
         finally:
@@ -135,16 +157,24 @@ class ServiceMiddleware:
             state["too_large"] = False
             await send_problem(413, "Payload too large", too_large)
         elif not state["started"]:
-            await send_problem(500, "Internal server error",
-                               "an unexpected error occurred; it has been logged")
+            await send_problem(
+                500, "Internal server error", "an unexpected error occurred; it has been logged"
+            )
 
 
-def create_service_app(*, title: str, settings: Settings, version: str = "0.1.0",
-                       lifespan: Any = None, large_body_paths: tuple[str, ...] = ()) -> FastAPI:
+def create_service_app(
+    *,
+    title: str,
+    settings: Settings,
+    version: str = "0.1.0",
+    lifespan: Any = None,
+    large_body_paths: tuple[str, ...] = (),
+) -> FastAPI:
     """The common shell of every service; `large_body_paths` get MAX_UPLOAD_BYTES instead."""
     install_log_redaction()
     if not structlog.is_configured():
         configure_structlog()
+
     @asynccontextmanager
     async def _lifespan(app: FastAPI) -> AsyncIterator[Any]:
         # Sync routes run in anyio's threadpool (40 threads by default). As many threads as
@@ -156,8 +186,9 @@ def create_service_app(*, title: str, settings: Settings, version: str = "0.1.0"
             async with lifespan(app) as state:
                 yield state
 
-    app = FastAPI(title=title, version=version, lifespan=_lifespan,
-                  generate_unique_id_function=_operation_id)
+    app = FastAPI(
+        title=title, version=version, lifespan=_lifespan, generate_unique_id_function=_operation_id
+    )
     app.state.settings = settings
     install_error_handlers(app)
 
@@ -165,14 +196,22 @@ def create_service_app(*, title: str, settings: Settings, version: str = "0.1.0"
         if "*" in settings.cors_origins:
             raise ValueError("CORS_ORIGINS=* is refused: list the origins that may call the API")
         # Bearer tokens only, no cookies: credentials stay off, and only our headers pass.
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                           allow_methods=["GET", "POST", "PUT"], allow_credentials=False,
-                           allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-                           expose_headers=["X-Request-ID", "Retry-After"], max_age=600)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT"],
+            allow_credentials=False,
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+            max_age=600,
+        )
     # Added last, so outermost: every answer, CORS preflights and 413s too, gets the headers.
-    app.add_middleware(ServiceMiddleware, max_body_bytes=settings.max_body_bytes,
-                       max_upload_bytes=settings.max_upload_bytes,
-                       large_body_paths=large_body_paths)
+    app.add_middleware(
+        ServiceMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        large_body_paths=large_body_paths,
+    )
 
     @app.get("/healthz", tags=["health"], include_in_schema=True)
     def healthz() -> dict[str, str]:

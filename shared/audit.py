@@ -41,8 +41,11 @@ GENESIS = "0" * 64
 def audit_tables(metadata: MetaData) -> tuple[Table, Table]:
     """The audit log and its one-row head (the lock that serialises appends)."""
     log = Table(
-        "audit_log", metadata,
-        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),  # noqa: E501
+        "audit_log",
+        metadata,
+        Column(
+            "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),  # noqa: E501
         Column("at", DateTime(timezone=True), nullable=False, index=True),
         Column("actor_sub", String(200), nullable=False, index=True),
         Column("actor_roles", String(200), nullable=False),
@@ -57,7 +60,8 @@ def audit_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("row_hash", String(64), nullable=False),
     )
     head = Table(
-        "audit_head", metadata,
+        "audit_head",
+        metadata,
         Column("id", Integer, primary_key=True),
         Column("last_id", BigInteger, nullable=False),
         Column("last_hash", String(64), nullable=False),
@@ -77,10 +81,17 @@ def _hashed_fields(row: dict[str, Any]) -> dict[str, Any]:
             at = at.replace(tzinfo=dt.UTC)
         at = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
     return {
-        "id": row["id"], "at": at, "actor_sub": row["actor_sub"], "actor_roles": row["actor_roles"],
-        "action": row["action"], "entity_type": row["entity_type"], "entity_id": row["entity_id"],
-        "person_hash": row["person_hash"], "request_id": row["request_id"],
-        "outcome": row["outcome"], "details": row["details"],
+        "id": row["id"],
+        "at": at,
+        "actor_sub": row["actor_sub"],
+        "actor_roles": row["actor_roles"],
+        "action": row["action"],
+        "entity_type": row["entity_type"],
+        "entity_id": row["entity_id"],
+        "person_hash": row["person_hash"],
+        "request_id": row["request_id"],
+        "outcome": row["outcome"],
+        "details": row["details"],
     }
 
 
@@ -94,8 +105,11 @@ class AuditLog:
 
     def _lock_head(self, session: Session) -> tuple[int, str]:
         """Lock the head row (creating it on first use) so appends are strictly serial."""
-        query = (select(self.head.c.last_id, self.head.c.last_hash)
-                 .where(self.head.c.id == 1).with_for_update())
+        query = (
+            select(self.head.c.last_id, self.head.c.last_hash)
+            .where(self.head.c.id == 1)
+            .with_for_update()
+        )
         head = session.execute(query).first()
         if head is None:
             try:
@@ -109,10 +123,19 @@ class AuditLog:
         assert head is not None
         return int(head.last_id), str(head.last_hash)
 
-    def record(self, session: Session, *, principal: Principal | None, action: str,
-               entity_type: str, entity_id: str | None = None, personnummer: str | None = None,
-               request_id: str | None = None, outcome: str = "ok",
-               details: dict[str, Any] | None = None) -> None:
+    def record(
+        self,
+        session: Session,
+        *,
+        principal: Principal | None,
+        action: str,
+        entity_type: str,
+        entity_id: str | None = None,
+        personnummer: str | None = None,
+        request_id: str | None = None,
+        outcome: str = "ok",
+        details: dict[str, Any] | None = None,
+    ) -> None:
         """Append a row in the caller's transaction: the audit row commits with the change."""
         last_id, prev = self._lock_head(session)
         row: dict[str, Any] = {
@@ -130,8 +153,9 @@ class AuditLog:
         }
         digest = row_digest(prev, _hashed_fields(row))
         session.execute(self.log.insert().values(**row, prev_hash=prev, row_hash=digest))
-        session.execute(update(self.head).where(self.head.c.id == 1)
-                        .values(last_id=row["id"], last_hash=digest))
+        session.execute(
+            update(self.head).where(self.head.c.id == 1).values(last_id=row["id"], last_hash=digest)
+        )
 
     def person_hash(self, personnummer: str) -> str:
         """The keyed hash of the canonical form, so 19121212-1212 and 191212121212 match."""

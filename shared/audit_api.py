@@ -48,7 +48,8 @@ class AuditEntry(BaseModel):
 class AuditPage(BaseModel):
     items: list[AuditEntry]
     next_after_id: int | None = Field(
-        description="pass as after_id for the next page; null when this is the last page")
+        description="pass as after_id for the next page; null when this is the last page"
+    )
 
 
 class AuditFilter(BaseModel):
@@ -93,9 +94,13 @@ def _query(audit: AuditLog, f: AuditFilter, person_hash: str | None) -> Select[A
         q = q.where(c.at >= _aware(f.from_))
     if f.to is not None:
         q = q.where(c.at < _aware(f.to))
-    for column, value in ((c.actor_sub, f.actor), (c.action, f.action),
-                          (c.entity_type, f.entity_type), (c.entity_id, f.entity_id),
-                          (c.person_hash, person_hash)):
+    for column, value in (
+        (c.actor_sub, f.actor),
+        (c.action, f.action),
+        (c.entity_type, f.entity_type),
+        (c.entity_id, f.entity_id),
+        (c.person_hash, person_hash),
+    ):
         if value is not None:
             q = q.where(column == value)
     return q.order_by(c.id).limit(f.limit + 1)
@@ -104,16 +109,26 @@ def _query(audit: AuditLog, f: AuditFilter, person_hash: str | None) -> Select[A
 def _page(session: Session, audit: AuditLog, f: AuditFilter, person_hash: str | None) -> AuditPage:
     rows = list(session.execute(_query(audit, f, person_hash)).mappings())
     more = len(rows) > f.limit
-    rows = rows[:f.limit]
+    rows = rows[: f.limit]
     items = []
     for r in rows:
-        items.append(AuditEntry(
-            id=r["id"], at=_aware(r["at"]), actor_sub=r["actor_sub"],
-            actor_roles=r["actor_roles"].split(),
-            action=r["action"], entity_type=r["entity_type"], entity_id=r["entity_id"],
-            person_hash=r["person_hash"], request_id=r["request_id"], outcome=r["outcome"],
-            details=json.loads(r["details"]) if r["details"] else None,
-            prev_hash=r["prev_hash"], row_hash=r["row_hash"]))
+        items.append(
+            AuditEntry(
+                id=r["id"],
+                at=_aware(r["at"]),
+                actor_sub=r["actor_sub"],
+                actor_roles=r["actor_roles"].split(),
+                action=r["action"],
+                entity_type=r["entity_type"],
+                entity_id=r["entity_id"],
+                person_hash=r["person_hash"],
+                request_id=r["request_id"],
+                outcome=r["outcome"],
+                details=json.loads(r["details"]) if r["details"] else None,
+                prev_hash=r["prev_hash"],
+                row_hash=r["row_hash"],
+            )
+        )
     return AuditPage(items=items, next_after_id=items[-1].id if more and items else None)
 
 
@@ -125,30 +140,47 @@ def make_audit_router(*, get_session: Callable[..., Any], audit: AuditLog) -> AP
 
     @router.get("", response_model=AuditPage)
     def list_audit(
-        _principal: Admin, session: SessionDep,
+        _principal: Admin,
+        session: SessionDep,
         from_: Annotated[dt.datetime | None, Query(alias="from")] = None,
-        to: dt.datetime | None = None, actor: str | None = None, action: str | None = None,
-        entity_type: str | None = None, entity_id: str | None = None,
+        to: dt.datetime | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        entity_type: str | None = None,
+        entity_id: str | None = None,
         after_id: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     ) -> AuditPage:
         """The audit trail, oldest first, filtered by time, actor and entity."""
-        f = AuditFilter(**{"from": from_}, to=to, actor=actor, action=action,
-                        entity_type=entity_type, entity_id=entity_id, after_id=after_id,
-                        limit=limit)
+        f = AuditFilter(
+            **{"from": from_},
+            to=to,
+            actor=actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            after_id=after_id,
+            limit=limit,
+        )
         return _page(session, audit, f, None)
 
     @router.post("/search", response_model=AuditPage)
-    def search_audit(body: AuditSearch, principal: Admin, session: SessionDep,
-                     request: Request) -> AuditPage:
+    def search_audit(
+        body: AuditSearch, principal: Admin, session: SessionDep, request: Request
+    ) -> AuditPage:
         """Like GET, plus a person filter; the number is hashed, and the search is audited."""
         person_hash = audit.person_hash(body.personnummer) if body.personnummer else None
         page = _page(session, audit, body, person_hash)
         if body.personnummer:
-            audit.record(session, principal=principal, action="audit.search_person",
-                         entity_type="audit_log", personnummer=body.personnummer,
-                         request_id=request_id(request),
-                         details={"results": len(page.items)})
+            audit.record(
+                session,
+                principal=principal,
+                action="audit.search_person",
+                entity_type="audit_log",
+                personnummer=body.personnummer,
+                request_id=request_id(request),
+                details={"results": len(page.items)},
+            )
             session.commit()
         return page
 
@@ -183,8 +215,9 @@ def add_audit_verify_command(app: typer.Typer, database_url: Callable[[], str]) 
 
     @app.command("audit-verify")
     def audit_verify(
-        url: Annotated[str | None, typer.Option("--database-url",
-                                                help="defaults to the service's own")] = None,
+        url: Annotated[
+            str | None, typer.Option("--database-url", help="defaults to the service's own")
+        ] = None,
     ) -> None:
         """Check that the audit trail's hash chain is intact (exit 1 if not)."""
         raise typer.Exit(verify_command(url or database_url()))

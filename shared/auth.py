@@ -57,7 +57,8 @@ class Principal:
     def is_provider_only(self) -> bool:
         """A provider without any wider role: its reads are scoped to its own units."""
         return Role.provider in self.roles and not self.has(
-            Role.region_admin, Role.finance_approver, Role.service)
+            Role.region_admin, Role.finance_approver, Role.service
+        )
 
     def may_see_unit(self, hsa_id: str) -> bool:
         if self.has(Role.region_admin, Role.finance_approver, Role.service):
@@ -95,10 +96,16 @@ class JwksKeys:
     requests against the identity provider. Keys are also refreshed after `max_age_s`.
     """
 
-    def __init__(self, *, url: str | None = None, file: Path | None = None,
-                 refresh_cooldown_s: float = 10.0, max_age_s: float = 300.0,
-                 transport: httpx.BaseTransport | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        url: str | None = None,
+        file: Path | None = None,
+        refresh_cooldown_s: float = 10.0,
+        max_age_s: float = 300.0,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if (url is None) == (file is None):
             raise ValueError("give exactly one of a JWKS URL or a JWKS file")
         self.url, self.file = url, file
@@ -145,8 +152,9 @@ class JwksKeys:
                     self._refresh()
                 except (httpx.HTTPError, OSError, ValueError) as exc:
                     if not self._keys:
-                        raise jwt.InvalidTokenError("the identity provider's keys are unavailable"
-                                                    ) from exc
+                        raise jwt.InvalidTokenError(
+                            "the identity provider's keys are unavailable"
+                        ) from exc
             key = self._keys.get(kid)
         if key is None:
             raise jwt.InvalidTokenError("unknown signing key")
@@ -176,14 +184,19 @@ class TokenVerifier:
         require = ["exp", "sub"]
         require += (["iss"] if s.auth_issuer else []) + (["aud"] if s.auth_audience else [])
         options: Any = {"require": require}
-        common: dict[str, Any] = {"audience": s.auth_audience, "issuer": s.auth_issuer,
-                                  "options": options, "leeway": LEEWAY_S}
+        common: dict[str, Any] = {
+            "audience": s.auth_audience,
+            "issuer": s.auth_issuer,
+            "options": options,
+            "leeway": LEEWAY_S,
+        }
         if self.jwks is not None:
             # The algorithm comes from our allow-list and the published key, never from the
             # token alone: `none` and HS256-signed-with-the-public-key are refused here.
             if alg not in ASYMMETRIC_ALGORITHMS:
-                raise jwt.InvalidAlgorithmError("only RS256/ES256 tokens from the identity provider"
-                                                )
+                raise jwt.InvalidAlgorithmError(
+                    "only RS256/ES256 tokens from the identity provider"
+                )
             kid = header.get("kid")
             if not isinstance(kid, str) or not kid:
                 raise jwt.InvalidTokenError("token names no signing key")
@@ -207,12 +220,21 @@ class TokenVerifier:
         return _principal_from_claims(claims)
 
 
-def mint_token(settings: Settings, *, sub: str, roles: Iterable[str | Role],
-               hsa_ids: Iterable[str] = (), ttl: dt.timedelta = dt.timedelta(hours=8)) -> str:
+def mint_token(
+    settings: Settings,
+    *,
+    sub: str,
+    roles: Iterable[str | Role],
+    hsa_ids: Iterable[str] = (),
+    ttl: dt.timedelta = dt.timedelta(hours=8),
+) -> str:
     """An HS256 token signed with AUTH_SECRET: `halsoval token`, tests and dev service calls."""
     now = int(time.time())
     claims: dict[str, Any] = {
-        "sub": sub, "roles": [str(r) for r in roles], "iat": now, "nbf": now,
+        "sub": sub,
+        "roles": [str(r) for r in roles],
+        "iat": now,
+        "nbf": now,
         "exp": now + int(ttl.total_seconds()),
     }
     hsa = list(hsa_ids)
@@ -264,8 +286,6 @@ def require_roles(*allowed: Role) -> Callable[..., Any]:
 
     _check.allowed_roles = frozenset(allowed)  # type: ignore[attr-defined]
     return _check
-
-
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,8 @@ class Database:
         if not self.is_sqlite:
             read_options["isolation_level"] = "AUTOCOMMIT"
         self.read_sessionmaker = sessionmaker(
-            self.engine.execution_options(**read_options), expire_on_commit=False)
+            self.engine.execution_options(**read_options), expire_on_commit=False
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -134,15 +135,19 @@ def run_alembic_env(metadata: MetaData) -> None:
 
     url = context.config.get_main_option("sqlalchemy.url") or ""
     if context.is_offline_mode():
-        context.configure(url=url, target_metadata=metadata, literal_binds=True,
-                          render_as_batch=is_sqlite(url))
+        context.configure(
+            url=url, target_metadata=metadata, literal_binds=True, render_as_batch=is_sqlite(url)
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata,
-                          render_as_batch=connection.dialect.name == "sqlite")
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -20,8 +20,13 @@ class HalsovalError(Exception):
     status_code = 400
     title = "Bad request"
 
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
@@ -66,10 +71,21 @@ class ServiceUnavailable(HalsovalError):
     title = "Service unavailable"
 
 
-def problem(status: int, title: str, detail: str, *, errors: list[dict[str, Any]] | None = None,
-            headers: dict[str, str] | None = None, instance: str | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status,
-                            "detail": detail}
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    instance: str | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     if instance:
         body["instance"] = instance
     if errors is not None:
@@ -85,14 +101,17 @@ def _field(loc: tuple[Any, ...]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HalsovalError)
     async def _domain(_req: Request, exc: HalsovalError) -> JSONResponse:
-        return problem(exc.status_code, exc.title, exc.detail, errors=exc.errors,
-                       headers=exc.headers)
+        return problem(
+            exc.status_code, exc.title, exc.detail, errors=exc.errors, headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _field(tuple(e.get("loc", ()))),
-             "message": redact_identity_numbers(str(e.get("msg", "invalid")))}
+            {
+                "field": _field(tuple(e.get("loc", ()))),
+                "message": redact_identity_numbers(str(e.get("msg", "invalid"))),
+            }
             for e in exc.errors()
         ]
         fields = ", ".join(sorted({e["field"] for e in errors}))
@@ -103,13 +122,18 @@ def install_error_handlers(app: FastAPI) -> None:
         # HTTPException details are framework texts or our own; redact in case a router
         # put request data into one.
         detail = redact_identity_numbers(str(exc.detail))
-        return problem(exc.status_code, detail if exc.status_code != 404 else "Not found",
-                       detail, headers=getattr(exc, "headers", None))
+        return problem(
+            exc.status_code,
+            detail if exc.status_code != 404 else "Not found",
+            detail,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
         # Never leak stack traces or SQL to the caller. shared.app's middleware normally
         # answers first; this is the fallback when an app is assembled without it.
         log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
-        return problem(500, "Internal server error",
-                       "an unexpected error occurred; it has been logged")
+        return problem(
+            500, "Internal server error", "an unexpected error occurred; it has been logged"
+        )

@@ -24,8 +24,9 @@ from shared.settings import ServiceName, Settings
 class ServiceTokenSource:
     """A service's own bearer token, cached until shortly before it expires."""
 
-    def __init__(self, *, caller: str, settings: Settings,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self, *, caller: str, settings: Settings, transport: httpx.BaseTransport | None = None
+    ) -> None:
         self.caller = caller
         self.settings = settings
         self._transport = transport
@@ -58,12 +59,18 @@ class ServiceTokenSource:
                     self._token, ttl = self._client_credentials()
                 else:
                     if self.settings.env == "production" and (
-                            self.settings.auth_jwks_url or self.settings.auth_jwks_file):
+                        self.settings.auth_jwks_url or self.settings.auth_jwks_file
+                    ):
                         raise ServiceUnavailable(
-                            "no service token source: set SERVICE_TOKEN_FILE or AUTH_TOKEN_URL")
+                            "no service token source: set SERVICE_TOKEN_FILE or AUTH_TOKEN_URL"
+                        )
                     ttl = 600.0
-                    self._token = mint_token(self.settings, sub=f"service:{self.caller}",
-                                             roles=[Role.service], ttl=dt.timedelta(seconds=ttl))
+                    self._token = mint_token(
+                        self.settings,
+                        sub=f"service:{self.caller}",
+                        roles=[Role.service],
+                        ttl=dt.timedelta(seconds=ttl),
+                    )
                 self._expires = time.time() + ttl
             return self._token
 
@@ -90,15 +97,19 @@ class ServiceTokenSource:
             data["audience"] = s.auth_audience
         try:
             with httpx.Client(transport=self._transport, timeout=10.0) as client:
-                response = client.post(s.auth_token_url, data=data,
-                                       auth=(s.auth_client_id or "", s.auth_client_secret or ""))
+                response = client.post(
+                    s.auth_token_url,
+                    data=data,
+                    auth=(s.auth_client_id or "", s.auth_client_secret or ""),
+                )
             response.raise_for_status()
             body = response.json()
             token = body["access_token"]
             ttl = float(body.get("expires_in", 300))
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-            raise ServiceUnavailable("the identity provider did not issue a service token "
-                                     f"({type(exc).__name__})") from exc
+            raise ServiceUnavailable(
+                f"the identity provider did not issue a service token ({type(exc).__name__})"
+            ) from exc
         if not isinstance(token, str) or not token:
             raise ServiceUnavailable("the identity provider issued an empty service token")
         return token, ttl
@@ -107,9 +118,16 @@ class ServiceTokenSource:
 class ServiceClient:
     """A small client for one peer service; never forwards the caller's token."""
 
-    def __init__(self, *, caller: str, peer: ServiceName, settings: Settings,
-                 transport: httpx.BaseTransport | None = None, timeout: float = 60.0,
-                 token_source: ServiceTokenSource | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        caller: str,
+        peer: ServiceName,
+        settings: Settings,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 60.0,
+        token_source: ServiceTokenSource | None = None,
+    ) -> None:
         self.caller = caller
         self.peer = peer
         self.settings = settings
@@ -123,9 +141,12 @@ class ServiceClient:
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = dict(kwargs.pop("headers", {}) or {})
         try:
-            for attempt in stamina.retry_context(on=(httpx.ConnectError, httpx.ReadTimeout,
-                                                     httpx.RemoteProtocolError),
-                                                 attempts=3, wait_initial=0.1, wait_max=1.0):
+            for attempt in stamina.retry_context(
+                on=(httpx.ConnectError, httpx.ReadTimeout, httpx.RemoteProtocolError),
+                attempts=3,
+                wait_initial=0.1,
+                wait_max=1.0,
+            ):
                 with attempt:
                     headers["Authorization"] = f"Bearer {self._service_token()}"
                     response = self._client.request(method, path, headers=headers, **kwargs)
@@ -136,15 +157,18 @@ class ServiceClient:
                         response = self._client.request(method, path, headers=headers, **kwargs)
                     return response
         except httpx.HTTPError as exc:
-            raise ServiceUnavailable(f"the {self.peer} service at {self.base_url} could not be "
-                                     f"reached ({type(exc).__name__})") from exc
+            raise ServiceUnavailable(
+                f"the {self.peer} service at {self.base_url} could not be "
+                f"reached ({type(exc).__name__})"
+            ) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
         response = self.request("GET", path, **kwargs)
         if response.status_code >= 500:
             raise ServiceUnavailable(
-                f"the {self.peer} service answered {response.status_code} for {path}")
+                f"the {self.peer} service answered {response.status_code} for {path}"
+            )
         response.raise_for_status()
         return response.json()
 

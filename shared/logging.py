@@ -61,7 +61,8 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
         record.msg, record.args = redact_identity_numbers(message), None
     if record.exc_info and record.exc_info[1] is not None:
         record.exc_text = redact_identity_numbers(
-            "".join(traceback.format_exception(*record.exc_info)).rstrip("\n"))
+            "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+        )
         # Handlers re-format exc_info when exc_text is empty; keep only the safe text.
         record.exc_info = None
     elif record.exc_text:

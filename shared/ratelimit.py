@@ -62,18 +62,24 @@ def provider_bucket(request: Request) -> TokenBucket:
     bucket = getattr(request.app.state, "provider_bucket", None)
     if bucket is None:
         settings = getattr(request.app.state, "settings", None)
-        bucket = PROVIDER_BUCKET if settings is None else TokenBucket(
-            rate_per_s=settings.provider_rate_per_s, burst=settings.provider_burst)
+        bucket = (
+            PROVIDER_BUCKET
+            if settings is None
+            else TokenBucket(rate_per_s=settings.provider_rate_per_s, burst=settings.provider_burst)
+        )
         request.app.state.provider_bucket = bucket
     return bucket  # type: ignore[no-any-return,unused-ignore]
 
 
-async def provider_rate_limit(request: Request,
-                        principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+async def provider_rate_limit(
+    request: Request, principal: Annotated[Principal, Depends(current_principal)]
+) -> Principal:
     """Limit provider tokens; add as a dependency on every provider-facing route."""
     if principal.is_provider_only:
         ok, wait = provider_bucket(request).allow(principal.sub)
         if not ok:
-            raise TooManyRequests("rate limit exceeded for this token; retry later",
-                                  headers={"Retry-After": str(max(1, int(wait + 0.999)))})
+            raise TooManyRequests(
+                "rate limit exceeded for this token; retry later",
+                headers={"Retry-After": str(max(1, int(wait + 0.999)))},
+            )
     return principal

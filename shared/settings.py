@@ -65,17 +65,22 @@ class Settings(BaseSettings):
         if self.env == "production":
             idp = bool(self.auth_jwks_url or self.auth_jwks_file)
             if self.auth_secret == DEFAULT_AUTH_SECRET and not idp:
-                raise ValueError("ENV=production refuses the default AUTH_SECRET: "
-                                 "configure the identity provider")
+                raise ValueError(
+                    "ENV=production refuses the default AUTH_SECRET: "
+                    "configure the identity provider"
+                )
             if idp and not (self.auth_issuer and self.auth_audience):
-                raise ValueError("ENV=production with an identity provider needs "
-                                 "AUTH_ISSUER and AUTH_AUDIENCE")
+                raise ValueError(
+                    "ENV=production with an identity provider needs AUTH_ISSUER and AUTH_AUDIENCE"
+                )
             if "*" in self.cors_origins:
                 raise ValueError("ENV=production refuses CORS_ORIGINS=*: list the allowed origins")
             for name in ("listing", "payment", "lastresort"):
                 if self.database_url(name).startswith("sqlite"):  # type: ignore[arg-type,unused-ignore]
-                    raise ValueError(f"ENV=production refuses SQLite: "
-                                     f"set {name.upper()}_DATABASE_URL to PostgreSQL")
+                    raise ValueError(
+                        f"ENV=production refuses SQLite: "
+                        f"set {name.upper()}_DATABASE_URL to PostgreSQL"
+                    )
         return self
 
     def database_url(self, service: ServiceName) -> str:

@@ -26,20 +26,34 @@ def _imports(package: Path) -> set[tuple[Path, str]]:
 def test_a_service_never_imports_another(service: str) -> None:
     others = tuple(f"services.{s}" for s in SERVICES if s != service)
     found = _imports(ROOT / "services" / service)
-    offending = sorted(f"{p.relative_to(ROOT)}: {m}" for p, m in found
-                       if m.startswith(others) or m in ("services.cli", "services.demo"))
+    offending = sorted(
+        f"{p.relative_to(ROOT)}: {m}"
+        for p, m in found
+        if m.startswith(others) or m in ("services.cli", "services.demo")
+    )
     assert offending == []
 
 
 def test_shared_depends_on_no_service() -> None:
-    offending = sorted(f"{p.relative_to(ROOT)}: {m}" for p, m in _imports(ROOT / "shared")
-                       if m == "services" or m.startswith("services."))
+    offending = sorted(
+        f"{p.relative_to(ROOT)}: {m}"
+        for p, m in _imports(ROOT / "shared")
+        if m == "services" or m.startswith("services.")
+    )
     assert offending == []
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_each_service_has_the_layout(service: str) -> None:
     base = ROOT / "services" / service
-    for part in ("main.py", "settings.py", "cli.py", "demo.py", "api", "domain", "db/migrate.py",
-                 "db/migrations/env.py"):
+    for part in (
+        "main.py",
+        "settings.py",
+        "cli.py",
+        "demo.py",
+        "api",
+        "domain",
+        "db/migrate.py",
+        "db/migrations/env.py",
+    ):
         assert (base / part).exists(), f"{service} lacks {part}"

@@ -37,8 +37,12 @@ def _run(work: Callable[[Database, Settings], T]) -> T:
 
 
 def _with_progress(path: Path, run: Callable[[Callable[[int], None]], T]) -> T:
-    columns = ("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-               TimeRemainingColumn())
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns) as bar:
         task = bar.add_task(path.name, total=path.stat().st_size)
         result = run(lambda done: bar.update(task, completed=done))
@@ -56,8 +60,11 @@ def _fail(exc: HalsovalError) -> NoReturn:
 @app.command("import-register")
 def import_register(file: FileArg) -> None:
     """Import a population-register CSV (same rules as POST /v1/register/import)."""
-    r = _run(lambda db, settings: _with_progress(
-        file, lambda p: loaders.import_register_file(db, settings, file, progress=p)))
+    r = _run(
+        lambda db, settings: _with_progress(
+            file, lambda p: loaders.import_register_file(db, settings, file, progress=p)
+        )
+    )
     typer.echo(f"inserted {r.inserted}, updated {r.updated}, unchanged {r.unchanged}")
 
 
@@ -71,8 +78,11 @@ def import_units(file: FileArg) -> None:
 @app.command("import-listings")
 def import_listings(file: FileArg) -> None:
     """Import historic listings (personnummer,hsa_id,valid_from,valid_to,reason,special_reason)."""
-    added = _run(lambda db, settings: _with_progress(
-        file, lambda p: loaders.import_listings_file(db, settings, file, progress=p)))
+    added = _run(
+        lambda db, settings: _with_progress(
+            file, lambda p: loaders.import_listings_file(db, settings, file, progress=p)
+        )
+    )
     typer.echo(f"listings added {added}")
 
 

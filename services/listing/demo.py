@@ -25,8 +25,9 @@ def load(settings: Settings) -> None:
                 return
         from services.listing.synthetic import generate
 
-        files = generate(residents=RESIDENTS, units=UNITS, seed=SEED,
-                         out_dir=settings.data_dir / "demo")
+        files = generate(
+            residents=RESIDENTS, units=UNITS, seed=SEED, out_dir=settings.data_dir / "demo"
+        )
         loaders.import_units_file(db, settings, files.units_json)
         loaders.import_register_file(db, settings, files.register_csv)
         loaders.import_listings_file(db, settings, files.listings_csv)

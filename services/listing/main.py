@@ -19,8 +19,9 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     """Build the app on an already migrated database (callers run migrate(url) first)."""
     settings = settings or get_settings()
     url = database_url or listing_settings.database_url(settings)
-    app = create_service_app(title="listing", settings=settings,
-                             large_body_paths=(REGISTER_IMPORT_PATH,))
+    app = create_service_app(
+        title="listing", settings=settings, large_body_paths=(REGISTER_IMPORT_PATH,)
+    )
     app.state.db = Database(url)
     for module in (units, register, listings, counts):
         app.include_router(module.router)

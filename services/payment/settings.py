@@ -10,4 +10,3 @@ __all__ = ["Settings", "database_url", "get_settings"]
 def database_url(settings: Settings) -> str:
     """PAYMENT_DATABASE_URL, else var/payment.db."""
     return settings.database_url("payment")
-

@@ -62,9 +62,7 @@ def create_run(
         previous = repo.run_amounts(session, before.run_id) if before else None
     day = count_date(period, stored.model.count_date_rule)
     counts = listing.counts(day)
-    units = _unit_inputs(
-        counts, listing.units(), {h: p.name for h, p in (previous or {}).items()}
-    )
+    units = _unit_inputs(counts, listing.units(), {h: p.name for h, p in (previous or {}).items()})
     result = calculate_month(stored.model, period, units)
     fingerprint = result.fingerprint(
         model_year=stored.year, model_version=stored.version, count_date=day.isoformat()

@@ -17,8 +17,9 @@ from shared.auth import mint_token
 from shared.ids import make_identity_number
 from shared.settings import Settings
 
-REGISTER_HEADER = ("personnummer,municipality_code,deso_code,lat,lon,protected_identity,"
-                   "deceased_on,moved_out_on")
+REGISTER_HEADER = (
+    "personnummer,municipality_code,deso_code,lat,lon,protected_identity,deceased_on,moved_out_on"
+)
 
 
 @dataclass
@@ -27,10 +28,12 @@ class Listing:
     url: str
     settings: Settings
 
-    def client(self, *roles: str, hsa_ids: list[str] | None = None,
-               sub: str = "test:user") -> TestClient:
-        token = mint_token(self.settings, sub=sub, roles=roles or ("region_admin",),
-                           hsa_ids=hsa_ids or [])
+    def client(
+        self, *roles: str, hsa_ids: list[str] | None = None, sub: str = "test:user"
+    ) -> TestClient:
+        token = mint_token(
+            self.settings, sub=sub, roles=roles or ("region_admin",), hsa_ids=hsa_ids or []
+        )
         return TestClient(self.app, headers={"Authorization": f"Bearer {token}"})
 
     @property
@@ -52,17 +55,39 @@ def pnr(year: int, month: int, day: int, serial: int = 123, *, coordination: boo
     return make_identity_number(dt.date(year, month, day), serial, coordination=coordination)
 
 
-def unit_body(municipality: str = "2380", *, care_type: str = "primary", lat: float | None = 63.18,
-              lon: float | None = 14.64, active_from: str = "2020-01-01",
-              active_to: str | None = None) -> dict[str, Any]:
-    return {"name": "Hälsocentral", "municipality_code": municipality, "ownership": "region",
-            "care_type": care_type, "lat": lat, "lon": lon, "distance_to_hospital_km": "12.5",
-            "active_from": active_from, "active_to": active_to}
+def unit_body(
+    municipality: str = "2380",
+    *,
+    care_type: str = "primary",
+    lat: float | None = 63.18,
+    lon: float | None = 14.64,
+    active_from: str = "2020-01-01",
+    active_to: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "name": "Hälsocentral",
+        "municipality_code": municipality,
+        "ownership": "region",
+        "care_type": care_type,
+        "lat": lat,
+        "lon": lon,
+        "distance_to_hospital_km": "12.5",
+        "active_from": active_from,
+        "active_to": active_to,
+    }
 
 
-def register_row(personnummer: str, *, municipality: str = "2380", deso: str = "2380C1010",
-                 lat: str = "63.18", lon: str = "14.64", protected: str = "false",
-                 deceased: str = "", moved: str = "") -> str:
+def register_row(
+    personnummer: str,
+    *,
+    municipality: str = "2380",
+    deso: str = "2380C1010",
+    lat: str = "63.18",
+    lon: str = "14.64",
+    protected: str = "false",
+    deceased: str = "",
+    moved: str = "",
+) -> str:
     return ",".join([personnummer, municipality, deso, lat, lon, protected, deceased, moved])
 
 
@@ -71,5 +96,6 @@ def register_csv(*rows: str) -> str:
 
 
 def import_register(client: TestClient, body: str) -> Any:
-    return client.post("/v1/register/import", content=body.encode(),
-                       headers={"Content-Type": "text/csv"})
+    return client.post(
+        "/v1/register/import", content=body.encode(), headers={"Content-Type": "text/csv"}
+    )

@@ -32,9 +32,19 @@ def test_a_change_in_flight_is_waited_for_and_the_read_is_reproducible(listing: 
         assert admin.put(f"/v1/units/{hsa}", json=unit_body()).status_code in (200, 201)
     person = pnr(1980, 5, 17)
     assert import_register(admin, register_csv(register_row(person))).status_code == 200
-    assert admin.post("/v1/listings", json={"personnummer": person, "hsa_id": UNIT_A,
-                                            "valid_from": "2026-01-01", "reason": "choice",
-                                            "special_reason": False}).status_code == 201
+    assert (
+        admin.post(
+            "/v1/listings",
+            json={
+                "personnummer": person,
+                "hsa_id": UNIT_A,
+                "valid_from": "2026-01-01",
+                "reason": "choice",
+                "special_reason": False,
+            },
+        ).status_code
+        == 201
+    )
 
     answers: list[dict[str, object]] = []
     stamped = threading.Event()
@@ -49,15 +59,24 @@ def test_a_change_in_flight_is_waited_for_and_the_read_is_reproducible(listing: 
     db = listing.app.state.db
     with db.sessionmaker() as session, session.begin():
         now = change_moment(session)
-        repo.create_listing(session, personnummer=person, hsa_id=UNIT_B,
-                            valid_from=dt.date(2026, 2, 1), reason="choice",
-                            special_reason=False, now=now)
+        repo.create_listing(
+            session,
+            personnummer=person,
+            hsa_id=UNIT_B,
+            valid_from=dt.date(2026, 2, 1),
+            reason="choice",
+            special_reason=False,
+            now=now,
+        )
         stamped.set()
         time.sleep(0.5)  # the reader has taken its "now" by now, unless it waits for us
     reader.join(20)
     first = answers[0]
     listed = {u["hsa_id"]: u["listed"] for u in first["units"]}  # type: ignore[index]
     assert listed == {UNIT_A: 0, UNIT_B: 1}, "the reader must wait for the change in flight"
-    again = listing.client("service").get(
-        "/v1/counts", params={"date": "2026-02-28", "as_known_at": first["as_known_at"]}).json()
+    again = (
+        listing.client("service")
+        .get("/v1/counts", params={"date": "2026-02-28", "as_known_at": first["as_known_at"]})
+        .json()
+    )
     assert again == first

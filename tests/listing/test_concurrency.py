@@ -26,9 +26,12 @@ PEOPLE = [pnr(1980, 1, 1 + i, 100 + i) for i in range(3)]
 def _current_rows(url: str) -> list[tuple[int, dt.date, dt.date | None]]:
     engine = create_engine(url)
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT person_id, valid_from, valid_to FROM listing WHERE superseded_at IS NULL "
-            "ORDER BY person_id, valid_from")).all()
+        rows = conn.execute(
+            text(
+                "SELECT person_id, valid_from, valid_to FROM listing WHERE superseded_at IS NULL "
+                "ORDER BY person_id, valid_from"
+            )
+        ).all()
     engine.dispose()
     return [(r[0], _d(r[1]), _d(r[2]) if r[2] is not None else None) for r in rows]
 
@@ -42,15 +45,24 @@ def test_concurrent_listings_never_overlap(listing: Listing) -> None:
     for h in UNITS:
         admin.put(f"/v1/units/{h}", json=unit_body())
     import_register(admin, register_csv(*(register_row(p) for p in PEOPLE)))
-    jobs = [(p, UNITS[i % 4], dt.date(2026, 1, 1) + dt.timedelta(days=i % 5))
-            for p in PEOPLE for i in range(8)]
+    jobs = [
+        (p, UNITS[i % 4], dt.date(2026, 1, 1) + dt.timedelta(days=i % 5))
+        for p in PEOPLE
+        for i in range(8)
+    ]
 
     def send(job: tuple[str, str, dt.date]) -> int:
         who, hsa, day = job
         client = listing.client("region_admin")
-        return client.post("/v1/listings", json={
-            "personnummer": who, "hsa_id": hsa, "valid_from": day.isoformat(),
-            "reason": "administrative"}).status_code
+        return client.post(
+            "/v1/listings",
+            json={
+                "personnummer": who,
+                "hsa_id": hsa,
+                "valid_from": day.isoformat(),
+                "reason": "administrative",
+            },
+        ).status_code
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(send, jobs))
@@ -70,16 +82,26 @@ def test_concurrent_listings_never_overlap(listing: Listing) -> None:
 def _seed(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO unit (id, hsa_id, name, municipality_code, ownership, care_type, "
-            "distance_to_hospital_km, active_from, updated_at) VALUES (1, 'SE2321000065-0001', "
-            "'U', '2380', 'region', 'primary', '1', '2020-01-01', '2026-01-01 00:00:00')"))
-        conn.execute(text("INSERT INTO person (id, personnummer, birth_ymd, sex, is_coordination) "
-                          "VALUES (1, '198001011234', 19800101, 'M', false)"))
-        conn.execute(text(
-            "INSERT INTO listing (person_id, unit_id, valid_from, valid_to, reason, "
-            "special_reason, birth_ymd, sex, recorded_at) VALUES (1, 1, '2026-01-01', NULL, "
-            "'choice', false, 19800101, 'M', '2026-01-01 00:00:00')"))
+        conn.execute(
+            text(
+                "INSERT INTO unit (id, hsa_id, name, municipality_code, ownership, care_type, "
+                "distance_to_hospital_km, active_from, updated_at) VALUES (1, 'SE2321000065-0001', "
+                "'U', '2380', 'region', 'primary', '1', '2020-01-01', '2026-01-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO person (id, personnummer, birth_ymd, sex, is_coordination) "
+                "VALUES (1, '198001011234', 19800101, 'M', false)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO listing (person_id, unit_id, valid_from, valid_to, reason, "
+                "special_reason, birth_ymd, sex, recorded_at) VALUES (1, 1, '2026-01-01', NULL, "
+                "'choice', false, 19800101, 'M', '2026-01-01 00:00:00')"
+            )
+        )
     engine.dispose()
 
 
@@ -87,10 +109,14 @@ def _insert(url: str, valid_from: str, valid_to: str | None) -> None:
     engine = create_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO listing (person_id, unit_id, valid_from, valid_to, reason, "
-                "special_reason, birth_ymd, sex, recorded_at) VALUES (1, 1, :f, :t, 'choice', "
-                "false, 19800101, 'M', '2026-01-02 00:00:00')"), {"f": valid_from, "t": valid_to})
+            conn.execute(
+                text(
+                    "INSERT INTO listing (person_id, unit_id, valid_from, valid_to, reason, "
+                    "special_reason, birth_ymd, sex, recorded_at) VALUES (1, 1, :f, :t, 'choice', "
+                    "false, 19800101, 'M', '2026-01-02 00:00:00')"
+                ),
+                {"f": valid_from, "t": valid_to},
+            )
     finally:
         engine.dispose()
 

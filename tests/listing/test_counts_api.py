@@ -46,13 +46,26 @@ def admin(listing: Listing) -> TestClient:
         c.put(f"/v1/units/{h}", json=unit_body())
     c.put(f"/v1/units/{OLD}", json=unit_body(active_to="2025-12-31"))
     c.put("/v1/units/SE2321000065-0009", json=unit_body(care_type="dental"))
-    import_register(c, register_csv(
-        register_row(F35, deso="2380C1010"), register_row(M40, deso="2380C1020"),
-        register_row(SECRET, protected="true", deso="2380C1010"),
-        register_row(DEAD, deceased=D), register_row(GONE, moved="2026-03-01")))
+    import_register(
+        c,
+        register_csv(
+            register_row(F35, deso="2380C1010"),
+            register_row(M40, deso="2380C1020"),
+            register_row(SECRET, protected="true", deso="2380C1010"),
+            register_row(DEAD, deceased=D),
+            register_row(GONE, moved="2026-03-01"),
+        ),
+    )
     for who, hsa in ((F35, U1), (M40, U1), (SECRET, U1), (DEAD, U2), (GONE, U2)):
-        r = c.post("/v1/listings", json={"personnummer": who, "hsa_id": hsa,
-                                         "valid_from": "2026-01-01", "reason": "choice"})
+        r = c.post(
+            "/v1/listings",
+            json={
+                "personnummer": who,
+                "hsa_id": hsa,
+                "valid_from": "2026-01-01",
+                "reason": "choice",
+            },
+        )
         assert r.status_code == 201, r.text
     return c
 
@@ -64,10 +77,15 @@ def test_counts_by_age_sex_and_deso(admin: TestClient) -> None:
     u1 = unit(data, U1)
     assert u1["listed"] == 3
     assert {(a["age"], a["sex"], a["count"]) for a in u1["by_age_sex"]} == {
-        (35, "F", 1), (40, "M", 1), (25, "M", 1)}
-    assert u1["by_deso"] == [{"deso_code": "2380C1010", "count": 1},
-                             {"deso_code": "2380C1020", "count": 1},
-                             {"deso_code": None, "count": 1}]
+        (35, "F", 1),
+        (40, "M", 1),
+        (25, "M", 1),
+    }
+    assert u1["by_deso"] == [
+        {"deso_code": "2380C1010", "count": 1},
+        {"deso_code": "2380C1020", "count": 1},
+        {"deso_code": None, "count": 1},
+    ]
     # Dead on D is not counted; moving out the day after D still is.
     assert unit(data, U2)["listed"] == 1
     assert unit(data, U3) == {"hsa_id": U3, "listed": 0, "by_age_sex": [], "by_deso": []}
@@ -82,10 +100,17 @@ def test_age_turns_on_the_birthday(admin: TestClient) -> None:
 
 def test_as_known_at_reproduces_earlier_counts(admin: TestClient) -> None:
     before = counts(admin)
-    admin.post("/v1/listings", json={"personnummer": F35, "hsa_id": U3,
-                                     "valid_from": "2026-02-01", "reason": "choice"})
-    import_register(admin, register_csv(register_row(M40, deso="2380C1010", deceased="2026-02-10"),
-                                        register_row(SECRET, deso="2380C1030")))
+    admin.post(
+        "/v1/listings",
+        json={"personnummer": F35, "hsa_id": U3, "valid_from": "2026-02-01", "reason": "choice"},
+    )
+    import_register(
+        admin,
+        register_csv(
+            register_row(M40, deso="2380C1010", deceased="2026-02-10"),
+            register_row(SECRET, deso="2380C1030"),
+        ),
+    )
     after = counts(admin)
     assert unit(after, U1)["listed"] == 1 and unit(after, U3)["listed"] == 1
     assert unit(after, U1)["by_deso"] == [{"deso_code": "2380C1030", "count": 1}]

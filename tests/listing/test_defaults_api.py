@@ -39,19 +39,39 @@ def test_assign_defaults(listing: Listing) -> None:
     c.put(f"/v1/units/{DENTAL}", json=unit_body(lat=63.18, lon=14.64, care_type="dental"))
     c.put(f"/v1/units/{KROKOM_HIGH}", json=unit_body("2309", lat=None, lon=None))
     c.put(f"/v1/units/{KROKOM_LOW}", json=unit_body("2309", lat=None, lon=None))
-    near, south, nowhere, listed, dead = (pnr(1980, 1, 1, 11), pnr(1981, 1, 1, 12),
-                                          pnr(1982, 1, 1, 13), pnr(1983, 1, 1, 14),
-                                          pnr(1984, 1, 1, 15))
+    near, south, nowhere, listed, dead = (
+        pnr(1980, 1, 1, 11),
+        pnr(1981, 1, 1, 12),
+        pnr(1982, 1, 1, 13),
+        pnr(1983, 1, 1, 14),
+        pnr(1984, 1, 1, 15),
+    )
     later, coord = pnr(1985, 1, 1, 16), pnr(1986, 1, 1, 17, coordination=True)
-    import_register(c, register_csv(
-        register_row(near, lat="63.18", lon="14.64"), register_row(south, lat="62.01", lon="14.01"),
-        register_row(nowhere, municipality="2309", lat="", lon=""),
-        register_row(listed), register_row(dead, deceased="2026-01-01"),
-        register_row(later), register_row(coord)))
-    c.post("/v1/listings", json={"personnummer": listed, "hsa_id": FAR,
-                                 "valid_from": "2025-06-01", "reason": "choice"})
-    c.post("/v1/listings", json={"personnummer": later, "hsa_id": FAR,
-                                 "valid_from": "2026-03-01", "reason": "choice"})
+    import_register(
+        c,
+        register_csv(
+            register_row(near, lat="63.18", lon="14.64"),
+            register_row(south, lat="62.01", lon="14.01"),
+            register_row(nowhere, municipality="2309", lat="", lon=""),
+            register_row(listed),
+            register_row(dead, deceased="2026-01-01"),
+            register_row(later),
+            register_row(coord),
+        ),
+    )
+    c.post(
+        "/v1/listings",
+        json={
+            "personnummer": listed,
+            "hsa_id": FAR,
+            "valid_from": "2025-06-01",
+            "reason": "choice",
+        },
+    )
+    c.post(
+        "/v1/listings",
+        json={"personnummer": later, "hsa_id": FAR, "valid_from": "2026-03-01", "reason": "choice"},
+    )
     assert _assign(c, "2026-02-01") == 4
     assert _where(c, near) == [(NEAR_B, "2026-02-01", None, "default")]
     assert _where(c, south) == [(FAR, "2026-02-01", None, "default")]
@@ -59,15 +79,20 @@ def test_assign_defaults(listing: Listing) -> None:
     assert _where(c, listed) == [(FAR, "2025-06-01", None, "choice")]
     assert _where(c, dead) == []
     # A later listing already exists: the default fills the gap up to it.
-    assert _where(c, later) == [(NEAR_B, "2026-02-01", "2026-02-28", "default"),
-                                (FAR, "2026-03-01", None, "choice")]
+    assert _where(c, later) == [
+        (NEAR_B, "2026-02-01", "2026-02-28", "default"),
+        (FAR, "2026-03-01", None, "choice"),
+    ]
     assert _assign(c, "2026-02-01") == 0
 
 
 def test_assign_defaults_roles(listing: Listing) -> None:
     body = {"date": "2026-02-01"}
-    assert listing.client("provider").post("/v1/listings/assign-defaults",
-                                           json=body).status_code == 403
+    assert (
+        listing.client("provider").post("/v1/listings/assign-defaults", json=body).status_code
+        == 403
+    )
     assert listing.client("ops").post("/v1/listings/assign-defaults", json=body).status_code == 403
-    assert listing.client("service").post("/v1/listings/assign-defaults",
-                                          json=body).status_code == 200
+    assert (
+        listing.client("service").post("/v1/listings/assign-defaults", json=body).status_code == 200
+    )

@@ -17,28 +17,34 @@ D = dt.date
 
 
 def test_register_row_parses_and_normalises() -> None:
-    row, errors = parse_register_row(["19800517-1239", "2380", "2380C1010", "63.1", "14.6",
-                                      "TRUE", "", "2026-01-31"])
+    row, errors = parse_register_row(
+        ["19800517-1239", "2380", "2380C1010", "63.1", "14.6", "TRUE", "", "2026-01-31"]
+    )
     assert errors == [] and row is not None
     assert (row.personnummer, row.birth_ymd, row.sex) == ("198005171239", 19800517, "M")
     assert row.protected_identity and row.moved_out_on == D(2026, 1, 31)
 
 
-@pytest.mark.parametrize(("values", "field"), [
-    (["198005171239", "2380", "", "63.1", "", "false", "", ""], "lon"),
-    (["198005171239", "2380", "", "91", "14", "false", "", ""], "lat"),
-    (["198005171239", "2380", "", "", "", "yes", "", ""], "protected_identity"),
-    (["198005171239", "2380", "", "", "", "false", "20260101", ""], "deceased_on"),
-    (["198005171239", "2380", "2380c1010", "", "", "false", "", ""], "deso_code"),
-])
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        (["198005171239", "2380", "", "63.1", "", "false", "", ""], "lon"),
+        (["198005171239", "2380", "", "91", "14", "false", "", ""], "lat"),
+        (["198005171239", "2380", "", "", "", "yes", "", ""], "protected_identity"),
+        (["198005171239", "2380", "", "", "", "false", "20260101", ""], "deceased_on"),
+        (["198005171239", "2380", "2380c1010", "", "", "false", "", ""], "deso_code"),
+    ],
+)
 def test_register_row_errors_name_the_field(values: list[str], field: str) -> None:
     row, errors = parse_register_row(values)
     assert row is None and [f for f, _ in errors] == [field]
 
 
 def test_plan_change() -> None:
-    current = [Period(1, D(2025, 1, 1), D(2025, 5, 31), "choice"),
-               Period(2, D(2025, 6, 1), None, "default")]
+    current = [
+        Period(1, D(2025, 1, 1), D(2025, 5, 31), "choice"),
+        Period(2, D(2025, 6, 1), None, "default"),
+    ]
     assert plan_change(current, D(2026, 1, 1)).supersede_id == 2
     assert plan_change(current, D(2026, 1, 1)).keep_until == D(2025, 12, 31)
     assert plan_change(current, D(2025, 6, 1)).keep_until is None
@@ -50,9 +56,12 @@ def test_plan_change() -> None:
 
 
 def test_choice_limit_counts_only_choices_in_the_window() -> None:
-    rows = [Period(1, D(2025, 3, 2), D(2025, 5, 31), "choice"),
-            Period(2, D(2025, 6, 1), None, "default"),
-            Period(3, D(2025, 7, 1), None, "choice")]
+    rows = [
+        Period(1, D(2025, 3, 2), D(2025, 5, 31), "choice"),
+        Period(2, D(2025, 6, 1), None, "default"),
+        Period(3, D(2025, 7, 1), None, "choice"),
+    ]
+
     def refused(on: D, reason: str = "choice", special: bool = False) -> bool:
         return choice_refusal(rows, new_from=on, reason=reason, special_reason=special) is not None
 
@@ -63,9 +72,11 @@ def test_choice_limit_counts_only_choices_in_the_window() -> None:
 
 
 def test_nearest_unit_ties_and_missing_coordinates() -> None:
-    units = [Candidate(1, "SE0000000000-B", "2380", 63.0, 14.0),
-             Candidate(2, "SE0000000000-A", "2380", 63.0, 14.0),
-             Candidate(3, "SE0000000000-C", "2309", None, None)]
+    units = [
+        Candidate(1, "SE0000000000-B", "2380", 63.0, 14.0),
+        Candidate(2, "SE0000000000-A", "2380", 63.0, 14.0),
+        Candidate(3, "SE0000000000-C", "2309", None, None),
+    ]
     assert choose_unit(units, lat=63.1, lon=14.1, municipality_code="2380").unit_id == 2  # type: ignore[union-attr]
     assert choose_unit(units, lat=None, lon=None, municipality_code="2309").unit_id == 3  # type: ignore[union-attr]
     assert choose_unit(units, lat=None, lon=None, municipality_code="2303") is None
@@ -74,20 +85,31 @@ def test_nearest_unit_ties_and_missing_coordinates() -> None:
     assert great_circle_km(63.0, 14.0, 63.0, 14.0) == 0.0
 
 
-@pytest.mark.parametrize(("birth", "on"), [
-    (D(2000, 2, 29), D(2001, 2, 28)), (D(2000, 2, 29), D(2001, 3, 1)),
-    (D(1990, 3, 1), D(2026, 2, 28)), (D(1990, 3, 1), D(2026, 3, 1)),
-    (D(1950, 12, 31), D(2026, 1, 1))])
+@pytest.mark.parametrize(
+    ("birth", "on"),
+    [
+        (D(2000, 2, 29), D(2001, 2, 28)),
+        (D(2000, 2, 29), D(2001, 3, 1)),
+        (D(1990, 3, 1), D(2026, 2, 28)),
+        (D(1990, 3, 1), D(2026, 3, 1)),
+        (D(1950, 12, 31), D(2026, 1, 1)),
+    ],
+)
 def test_integer_age_matches_completed_years(birth: D, on: D) -> None:
     assert (ymd(on) - ymd(birth)) // 10000 == age_on(birth, on)
 
 
 def test_assemble_counts_fills_zero_units() -> None:
-    c = assemble_counts(on=D(2026, 2, 28), care_type=CareType.primary,
-                        as_known_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
-                        units=["SE2321000065-0002"],
-                        age_sex=[("SE2321000065-0001", 3, "F", 2)],
-                        deso=[("SE2321000065-0001", None, 2)])
-    assert [(u.hsa_id, u.listed) for u in c.units] == [("SE2321000065-0001", 2),
-                                                      ("SE2321000065-0002", 0)]
+    c = assemble_counts(
+        on=D(2026, 2, 28),
+        care_type=CareType.primary,
+        as_known_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+        units=["SE2321000065-0002"],
+        age_sex=[("SE2321000065-0001", 3, "F", 2)],
+        deso=[("SE2321000065-0001", None, 2)],
+    )
+    assert [(u.hsa_id, u.listed) for u in c.units] == [
+        ("SE2321000065-0001", 2),
+        ("SE2321000065-0002", 0),
+    ]
     assert c.total == 2

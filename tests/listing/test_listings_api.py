@@ -27,17 +27,36 @@ def admin(listing: Listing) -> TestClient:
     c.put(f"/v1/units/{U1}", json=unit_body())
     c.put(f"/v1/units/{U2}", json=unit_body(active_from="2025-01-01", active_to="2026-12-31"))
     c.put(f"/v1/units/{DENTAL}", json=unit_body(care_type="dental"))
-    r = import_register(c, register_csv(register_row(A), register_row(DEAD, deceased="2026-01-15"),
-                                        register_row(GONE, moved="2026-01-15")))
+    r = import_register(
+        c,
+        register_csv(
+            register_row(A),
+            register_row(DEAD, deceased="2026-01-15"),
+            register_row(GONE, moved="2026-01-15"),
+        ),
+    )
     assert r.status_code == 200, r.text
     return c
 
 
-def post(c: TestClient, personnummer: str = A, hsa_id: str = U1, valid_from: str = "2026-01-01",
-         reason: str = "choice", special: bool = False) -> Any:
-    return c.post("/v1/listings", json={"personnummer": personnummer, "hsa_id": hsa_id,
-                                        "valid_from": valid_from, "reason": reason,
-                                        "special_reason": special})
+def post(
+    c: TestClient,
+    personnummer: str = A,
+    hsa_id: str = U1,
+    valid_from: str = "2026-01-01",
+    reason: str = "choice",
+    special: bool = False,
+) -> Any:
+    return c.post(
+        "/v1/listings",
+        json={
+            "personnummer": personnummer,
+            "hsa_id": hsa_id,
+            "valid_from": valid_from,
+            "reason": reason,
+            "special_reason": special,
+        },
+    )
 
 
 def history(c: TestClient, personnummer: str = A, **extra: Any) -> list[dict[str, Any]]:
@@ -52,7 +71,9 @@ def test_new_listing_ends_the_current_one_the_day_before(admin: TestClient) -> N
     assert r.status_code == 201, r.text
     rows = history(admin)
     assert [(x["hsa_id"], x["valid_from"], x["valid_to"]) for x in rows] == [
-        (U1, "2026-01-01", "2026-02-28"), (U2, "2026-03-01", None)]
+        (U1, "2026-01-01", "2026-02-28"),
+        (U2, "2026-03-01", None),
+    ]
 
 
 def test_same_day_listing_replaces_and_old_state_is_still_readable(admin: TestClient) -> None:
@@ -63,16 +84,19 @@ def test_same_day_listing_replaces_and_old_state_is_still_readable(admin: TestCl
     assert [(x["hsa_id"], x["valid_to"]) for x in before] == [(U1, None)]
 
 
-@pytest.mark.parametrize(("kwargs", "status", "words"), [
-    ({"personnummer": pnr(1999, 9, 9, 999)}, 404, "register"),
-    ({"hsa_id": "SE2321000065-0404"}, 404, "unit"),
-    ({"personnummer": pnr(1980, 5, 17, 123, coordination=True)}, 422, "samordningsnummer"),
-    ({"hsa_id": U2, "valid_from": "2024-06-01"}, 409, "not active"),
-    ({"hsa_id": U2, "valid_from": "2027-01-01"}, 409, "not active"),
-    ({"hsa_id": DENTAL}, 409, "dental"),
-    ({"personnummer": DEAD, "valid_from": "2026-02-01"}, 409, "died"),
-    ({"personnummer": GONE, "valid_from": "2026-02-01"}, 409, "moved"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "status", "words"),
+    [
+        ({"personnummer": pnr(1999, 9, 9, 999)}, 404, "register"),
+        ({"hsa_id": "SE2321000065-0404"}, 404, "unit"),
+        ({"personnummer": pnr(1980, 5, 17, 123, coordination=True)}, 422, "samordningsnummer"),
+        ({"hsa_id": U2, "valid_from": "2024-06-01"}, 409, "not active"),
+        ({"hsa_id": U2, "valid_from": "2027-01-01"}, 409, "not active"),
+        ({"hsa_id": DENTAL}, 409, "dental"),
+        ({"personnummer": DEAD, "valid_from": "2026-02-01"}, 409, "died"),
+        ({"personnummer": GONE, "valid_from": "2026-02-01"}, 409, "moved"),
+    ],
+)
 def test_refusals(admin: TestClient, kwargs: dict[str, Any], status: int, words: str) -> None:
     r = post(admin, **kwargs)
     assert r.status_code == status, r.text
@@ -119,17 +143,23 @@ def test_roles_on_listings(listing: Listing, admin: TestClient) -> None:
     provider = listing.client("provider", hsa_ids=[U1])
     assert post(provider).status_code == 403
     assert provider.post("/v1/listings/history", json={"personnummer": A}).status_code == 403
-    assert listing.client("service").post("/v1/listings/history",
-                                          json={"personnummer": A}).status_code == 403
+    assert (
+        listing.client("service").post("/v1/listings/history", json={"personnummer": A}).status_code
+        == 403
+    )
     assert post(listing.client("ops")).status_code == 403
     assert post(listing.client("service")).status_code == 201
-    assert TestClient(listing.app).post("/v1/listings/history",
-                                        json={"personnummer": A}).status_code == 401
+    assert (
+        TestClient(listing.app).post("/v1/listings/history", json={"personnummer": A}).status_code
+        == 401
+    )
 
 
-def test_changes_and_person_reads_are_audited_without_the_number(listing: Listing,
-                                                                 admin: TestClient) -> None:
+def test_changes_and_person_reads_are_audited_without_the_number(
+    listing: Listing, admin: TestClient
+) -> None:
     from sqlalchemy import create_engine, text
+
     post(admin)
     history(admin)
     engine = create_engine(listing.url)

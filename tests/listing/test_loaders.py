@@ -20,8 +20,9 @@ LISTING_HEADER = "personnummer,hsa_id,valid_from,valid_to,reason,special_reason\
 
 def _files(tmp: Path) -> tuple[Path, Path]:
     units = tmp / "units.json"
-    units.write_text(json.dumps([{**unit_body(), "hsa_id": U1},
-                                 {**unit_body("2309"), "hsa_id": U2}]))
+    units.write_text(
+        json.dumps([{**unit_body(), "hsa_id": U1}, {**unit_body("2309"), "hsa_id": U2}])
+    )
     register = tmp / "register.csv"
     register.write_text(register_csv(register_row(A), register_row(B), register_row(C)))
     return units, register
@@ -33,10 +34,17 @@ def test_loaders_import_units_register_and_history(listing: Listing, tmp_path: P
     assert loaders.import_units_file(db, s, units) == (2, 0)
     assert loaders.import_register_file(db, s, register).inserted == 3
     history = tmp_path / "listings.csv"
-    history.write_text(LISTING_HEADER + "\n".join([
-        f"{A},{U1},2025-01-01,2025-06-30,choice,false",
-        f"{A},{U2},2025-07-01,,choice,",
-        f"{B},{U2},2025-03-01,,default,false"]) + "\n")
+    history.write_text(
+        LISTING_HEADER
+        + "\n".join(
+            [
+                f"{A},{U1},2025-01-01,2025-06-30,choice,false",
+                f"{A},{U2},2025-07-01,,choice,",
+                f"{B},{U2},2025-03-01,,default,false",
+            ]
+        )
+        + "\n"
+    )
     seen: list[int] = []
     assert loaders.import_listings_file(db, s, history, progress=seen.append) == 3
     assert seen and seen[-1] > 0
@@ -46,8 +54,9 @@ def test_loaders_import_units_register_and_history(listing: Listing, tmp_path: P
     assert {u["hsa_id"]: u["listed"] for u in counts["units"]} == {U1: 0, U2: 2}
 
 
-def test_listing_import_refuses_overlaps_unknowns_and_writes_nothing(listing: Listing,
-                                                                    tmp_path: Path) -> None:
+def test_listing_import_refuses_overlaps_unknowns_and_writes_nothing(
+    listing: Listing, tmp_path: Path
+) -> None:
     db, s = listing.app.state.db, listing.settings
     units, register = _files(tmp_path)
     loaders.import_units_file(db, s, units)
@@ -56,14 +65,20 @@ def test_listing_import_refuses_overlaps_unknowns_and_writes_nothing(listing: Li
     ok.write_text(LISTING_HEADER + f"{C},{U1},2025-01-01,,choice,false\n")
     loaders.import_listings_file(db, s, ok)
     bad = tmp_path / "bad.csv"
-    bad.write_text(LISTING_HEADER + "\n".join([
-        f"{A},{U1},2025-01-01,2025-06-30,choice,false",
-        f"{A},{U2},2025-06-30,,choice,false",                  # overlaps row 1
-        f"{pnr(1970, 1, 1, 1)},{U1},2025-01-01,,choice,false",  # not in the register
-        f"{B},SE2321000065-0404,2025-01-01,,choice,false",     # unknown unit
-        f"{C},{U2},2025-02-01,,choice,false",                  # overlaps the stored listing
-        f"{pnr(1980, 5, 17, 5, coordination=True)},{U1},2025-01-01,,choice,false",
-    ]) + "\n")
+    bad.write_text(
+        LISTING_HEADER
+        + "\n".join(
+            [
+                f"{A},{U1},2025-01-01,2025-06-30,choice,false",
+                f"{A},{U2},2025-06-30,,choice,false",  # overlaps row 1
+                f"{pnr(1970, 1, 1, 1)},{U1},2025-01-01,,choice,false",  # not in the register
+                f"{B},SE2321000065-0404,2025-01-01,,choice,false",  # unknown unit
+                f"{C},{U2},2025-02-01,,choice,false",  # overlaps the stored listing
+                f"{pnr(1980, 5, 17, 5, coordination=True)},{U1},2025-01-01,,choice,false",
+            ]
+        )
+        + "\n"
+    )
     with pytest.raises(Unprocessable) as caught:
         loaders.import_listings_file(db, s, bad)
     found = {(e["row"], e["field"]) for e in caught.value.errors or []}

@@ -31,12 +31,17 @@ def test_bad_unit_body_is_422_naming_the_field(listing: Listing) -> None:
 
 
 def test_roles_on_units(listing: Listing) -> None:
-    assert listing.client("provider", hsa_ids=[HSA]).put(
-        f"/v1/units/{HSA}", json=unit_body()).status_code == 403
+    assert (
+        listing.client("provider", hsa_ids=[HSA])
+        .put(f"/v1/units/{HSA}", json=unit_body())
+        .status_code
+        == 403
+    )
     listing.admin.put(f"/v1/units/{HSA}", json=unit_body())
     assert listing.client("provider", hsa_ids=[HSA]).get("/v1/units").status_code == 200
     assert listing.client("ops").get(f"/v1/units/{HSA}").status_code == 200
     from fastapi.testclient import TestClient
+
     assert TestClient(listing.app).get("/v1/units").status_code == 401
     bad = TestClient(listing.app, headers={"Authorization": "Bearer nonsense"})
     assert bad.get("/v1/units").status_code == 401

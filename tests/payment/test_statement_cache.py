@@ -13,14 +13,17 @@ def test_a_warm_cache_never_widens_what_a_provider_reads(harness: PaymentHarness
     everyone = harness.client.get("/v1/statements?period=2026-03", headers=ADMIN).json()
     assert all(APPROVED_STATEMENTS.get(s["statement_id"]) is None for s in everyone["statements"])
     provider_a = auth("provider", sub="hc-a", hsa_ids=[A])
-    assert harness.client.get("/v1/statements?period=2026-03",
-                              headers=provider_a).json()["statements"] == []
+    assert (
+        harness.client.get("/v1/statements?period=2026-03", headers=provider_a).json()["statements"]
+        == []
+    )
     assert harness.approve(run["run_id"]).status_code == 200
     # The region's read warms the cache with every unit's statement...
     everyone = harness.client.get("/v1/statements?period=2026-03", headers=ADMIN).json()
     by_unit = {s["hsa_id"]: s for s in everyone["statements"]}
-    assert all(APPROVED_STATEMENTS.get(s["statement_id"]) is not None
-               for s in everyone["statements"])
+    assert all(
+        APPROVED_STATEMENTS.get(s["statement_id"]) is not None for s in everyone["statements"]
+    )
     assert everyone["statements"][0]["status"] == "approved"
     # ...and still a provider reads only its own, by list and by id.
     own = harness.client.get("/v1/statements?period=2026-03", headers=provider_a).json()

@@ -44,8 +44,9 @@ KID = "region-key-1"
 YEAR = 2026
 A = "SE2321000207-A001"  # the victim provider's unit
 B = "SE2321000207-B002"  # the attacking provider's unit
-PERSONS = [make_identity_number(dt.date(1950 + i, 1 + i % 12, 1 + i % 28), 100 + i)
-           for i in range(6)]
+PERSONS = [
+    make_identity_number(dt.date(1950 + i, 1 + i % 12, 1 + i % 28), 100 + i) for i in range(6)
+]
 SERVICES = ("listing", "payment", "lastresort")
 
 
@@ -57,12 +58,27 @@ REGION_KEY = _rsa()
 OTHER_KEY = _rsa()
 
 
-def sign(*, sub: str, roles: list[str], hsa_ids: list[str] | None = None,
-         key: Any = REGION_KEY, kid: str = KID, alg: str = "RS256", **over: Any) -> str:
+def sign(
+    *,
+    sub: str,
+    roles: list[str],
+    hsa_ids: list[str] | None = None,
+    key: Any = REGION_KEY,
+    kid: str = KID,
+    alg: str = "RS256",
+    **over: Any,
+) -> str:
     """A token as the region's identity provider would issue it (override any claim)."""
     now = int(time.time())
-    claims: dict[str, Any] = {"sub": sub, "roles": roles, "iss": ISSUER, "aud": AUDIENCE,
-                              "iat": now, "nbf": now, "exp": now + 3600}
+    claims: dict[str, Any] = {
+        "sub": sub,
+        "roles": roles,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "nbf": now,
+        "exp": now + 3600,
+    }
     if hsa_ids is not None:
         claims["hsa_ids"] = hsa_ids
     claims.update(over)
@@ -83,9 +99,15 @@ def idp_settings(tmp: Path) -> Settings:
     jwks.write_text(json.dumps({"keys": [{**public, "kid": KID, "use": "sig", "alg": "RS256"}]}))
     token_file = tmp / "service-token"
     token_file.write_text(sign(sub="service:test", roles=["service"], exp=int(time.time()) + 86400))
-    return Settings(env="test", demo=False, auth_jwks_file=jwks, auth_issuer=ISSUER,
-                    auth_audience=AUDIENCE, service_token_file=token_file,
-                    audit_hash_key="security-test-key")
+    return Settings(
+        env="test",
+        demo=False,
+        auth_jwks_file=jwks,
+        auth_issuer=ISSUER,
+        auth_audience=AUDIENCE,
+        service_token_file=token_file,
+        audit_hash_key="security-test-key",
+    )
 
 
 class Databases:
@@ -137,9 +159,11 @@ def _transport(client: TestClient) -> httpx.BaseTransport:
     return client._transport  # the in-process ASGI transport of the peer's TestClient
 
 
-def build_system(tmp: Path, dbs: Databases,
-                 wrap: Callable[[httpx.BaseTransport], httpx.BaseTransport] = lambda t: t
-                 ) -> Iterator[System]:
+def build_system(
+    tmp: Path,
+    dbs: Databases,
+    wrap: Callable[[httpx.BaseTransport], httpx.BaseTransport] = lambda t: t,
+) -> Iterator[System]:
     """The three apps on fresh migrated databases, peers wired to each other in-process.
 
     `wrap` can wrap the service-to-service transports (to record those calls too).
@@ -151,19 +175,24 @@ def build_system(tmp: Path, dbs: Databases,
     migrate_lastresort(urls["lastresort"])
     listing = listing_app(settings, database_url=urls["listing"])
     with TestClient(listing) as lc:
-        payment = payment_app(settings, database_url=urls["payment"],
-                              listing_transport=wrap(_transport(lc)))
+        payment = payment_app(
+            settings, database_url=urls["payment"], listing_transport=wrap(_transport(lc))
+        )
         with TestClient(payment) as pc:
-            lastresort = lastresort_app(settings, database_url=urls["lastresort"],
-                                        listing_transport=wrap(_transport(lc)),
-                                        payment_transport=wrap(_transport(pc)))
+            lastresort = lastresort_app(
+                settings,
+                database_url=urls["lastresort"],
+                listing_transport=wrap(_transport(lc)),
+                payment_transport=wrap(_transport(pc)),
+            )
             with TestClient(lastresort) as rc:
-                system = System(settings=settings,
-                                apps={"listing": listing, "payment": payment,
-                                      "lastresort": lastresort},
-                                clients={"listing": lc, "payment": pc, "lastresort": rc},
-                                urls=urls,
-                                engines={n: make_engine(u) for n, u in urls.items()})
+                system = System(
+                    settings=settings,
+                    apps={"listing": listing, "payment": payment, "lastresort": lastresort},
+                    clients={"listing": lc, "payment": pc, "lastresort": rc},
+                    urls=urls,
+                    engines={n: make_engine(u) for n, u in urls.items()},
+                )
                 try:
                     yield system
                 finally:
@@ -176,20 +205,33 @@ FINANCE = as_role("finance_approver", "bob@region")
 
 
 def _unit(municipality: str) -> dict[str, Any]:
-    return {"name": "Hälsocentral", "municipality_code": municipality, "ownership": "region",
-            "care_type": "primary", "lat": 63.18, "lon": 14.64, "distance_to_hospital_km": "12.5",
-            "active_from": "2020-01-01", "active_to": None}
+    return {
+        "name": "Hälsocentral",
+        "municipality_code": municipality,
+        "ownership": "region",
+        "care_type": "primary",
+        "lat": 63.18,
+        "lon": 14.64,
+        "distance_to_hospital_km": "12.5",
+        "active_from": "2020-01-01",
+        "active_to": None,
+    }
 
 
 PAYMENT_MODEL: dict[str, Any] = {
     "annual_budget_sek": "1200000.00",
     "count_date_rule": "last_day_prev_month",
     "shares": {"capitation": "0.5", "cni": "0.3", "sparsity": "0.2"},
-    "age_weights": [{"from_age": 0, "to_age": 64, "weight": "1"},
-                    {"from_age": 65, "to_age": None, "weight": "2"}],
+    "age_weights": [
+        {"from_age": 0, "to_age": 64, "weight": "1"},
+        {"from_age": 65, "to_age": None, "weight": "2"},
+    ],
     "cni": {"default": "1.0", "by_deso": {"2380C1010": "2.0"}},
-    "sparsity": {"distance_limits_km": [40, 100], "size_limits": [2000],
-                 "points": [[0, 0], [100, 50], [300, 200]]},
+    "sparsity": {
+        "distance_limits_km": [40, 100],
+        "size_limits": [2000],
+        "points": [[0, 0], [100, 50], [300, 200]],
+    },
 }
 
 
@@ -206,40 +248,79 @@ def seed(system: System, *, months: range = range(1, 13)) -> None:
     lc, pc, rc = (system.clients[n] for n in SERVICES)
     for hsa_id, municipality in ((A, "2303"), (B, "2380")):
         ok(lc.put(f"/v1/units/{hsa_id}", json=_unit(municipality), headers=ADMIN))
-    rows = ["personnummer,municipality_code,deso_code,lat,lon,protected_identity,deceased_on,"
-            "moved_out_on"]
+    rows = [
+        "personnummer,municipality_code,deso_code,lat,lon,protected_identity,deceased_on,"
+        "moved_out_on"
+    ]
     rows += [f"{p},2380,2380C1010,63.18,14.64,false,," for p in PERSONS]
-    ok(lc.post("/v1/register/import", content=("\n".join(rows) + "\n").encode(),
-               headers={**ADMIN, "Content-Type": "text/csv"}))
+    ok(
+        lc.post(
+            "/v1/register/import",
+            content=("\n".join(rows) + "\n").encode(),
+            headers={**ADMIN, "Content-Type": "text/csv"},
+        )
+    )
     for i, p in enumerate(PERSONS):
-        ok(lc.post("/v1/listings", json={"personnummer": p, "hsa_id": A if i % 2 else B,
-                                         "valid_from": "2025-01-01", "reason": "choice"},
-                   headers=ADMIN))
+        ok(
+            lc.post(
+                "/v1/listings",
+                json={
+                    "personnummer": p,
+                    "hsa_id": A if i % 2 else B,
+                    "valid_from": "2025-01-01",
+                    "reason": "choice",
+                },
+                headers=ADMIN,
+            )
+        )
     ok(pc.put(f"/v1/models/{YEAR}", json=PAYMENT_MODEL, headers=ADMIN))
     for month in months:
         run = ok(pc.post("/v1/runs", json={"period": f"{YEAR}-{month:02d}"}, headers=ADMIN))
         ok(pc.post(f"/v1/runs/{run['run_id']}/approve", headers=FINANCE))
     statements = ok(pc.get("/v1/statements", params={"period": f"{YEAR}-03"}, headers=ADMIN))
-    system.facts["statement_of"] = {s["hsa_id"]: s["statement_id"]
-                                    for s in statements["statements"]}
+    system.facts["statement_of"] = {
+        s["hsa_id"]: s["statement_id"] for s in statements["statements"]
+    }
     system.facts["run_id"] = statements["statements"][0]["run_id"]
     for municipality, hsa_id in (("2303", A), ("2380", B)):
-        ok(rc.put(f"/v1/designations/{YEAR}/primary/{municipality}", json={"hsa_id": hsa_id},
-                  headers=ADMIN))
-        ok(rc.put(f"/v1/accounts/{YEAR}/{hsa_id}", json={
-            "costs_sek": "900000.00", "other_revenue_sek": "1000.00",
-            "targeted_grants_sek": "0.00"}, headers=ADMIN))
-    ok(rc.put(f"/v1/models/{YEAR}", json={"method": "deficit_capped", "coverage": "0.9",
-                                           "cap_sek": "5000000.00",
-                                           "neutrality": {"enabled": False}}, headers=ADMIN))
+        ok(
+            rc.put(
+                f"/v1/designations/{YEAR}/primary/{municipality}",
+                json={"hsa_id": hsa_id},
+                headers=ADMIN,
+            )
+        )
+        ok(
+            rc.put(
+                f"/v1/accounts/{YEAR}/{hsa_id}",
+                json={
+                    "costs_sek": "900000.00",
+                    "other_revenue_sek": "1000.00",
+                    "targeted_grants_sek": "0.00",
+                },
+                headers=ADMIN,
+            )
+        )
+    ok(
+        rc.put(
+            f"/v1/models/{YEAR}",
+            json={
+                "method": "deficit_capped",
+                "coverage": "0.9",
+                "cap_sek": "5000000.00",
+                "neutrality": {"enabled": False},
+            },
+            headers=ADMIN,
+        )
+    )
     if len(months) == 12:
-        ok(rc.post("/v1/settlements", json={"year": YEAR, "care_type": "primary"},
-                   headers=ADMIN))
+        ok(rc.post("/v1/settlements", json={"year": YEAR, "care_type": "primary"}, headers=ADMIN))
 
 
 @pytest.fixture(scope="module")
-def databases(tmp_path_factory: pytest.TempPathFactory,
-              request: pytest.FixtureRequest) -> Iterator[Databases]:
+def databases(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Databases]:
     admin = request.getfixturevalue("postgres_admin_url") if USE_POSTGRES else None
     dbs = Databases(tmp_path_factory.mktemp("security-db"), admin)
     yield dbs
@@ -247,10 +328,10 @@ def databases(tmp_path_factory: pytest.TempPathFactory,
 
 
 @pytest.fixture(scope="module")
-def seeded_system(tmp_path_factory: pytest.TempPathFactory,
-                  databases: Databases) -> Iterator[System]:
+def seeded_system(
+    tmp_path_factory: pytest.TempPathFactory, databases: Databases
+) -> Iterator[System]:
     """One seeded system per test module (building it takes seconds, not milliseconds)."""
     for system in build_system(tmp_path_factory.mktemp("security"), databases):
         seed(system)
         yield system
-

@@ -77,9 +77,11 @@ def _params(dependant: Any) -> tuple[list[Any], list[Any]]:
 def _endpoints() -> list[Endpoint]:
     settings = Settings(env="test", demo=False)
     url = "sqlite:///:memory:"
-    apps = {"listing": listing_app(settings, database_url=url),
-            "payment": payment_app(settings, database_url=url),
-            "lastresort": lastresort_app(settings, database_url=url)}
+    apps = {
+        "listing": listing_app(settings, database_url=url),
+        "payment": payment_app(settings, database_url=url),
+        "lastresort": lastresort_app(settings, database_url=url),
+    }
     found = []
     for service, app in apps.items():
         details = {}
@@ -105,26 +107,42 @@ def test_every_service_has_endpoints_and_each_declares_its_roles() -> None:
     assert [str(e) for e in ENDPOINTS if not e.roles] == []
 
 
-QUERY_VALUES = {"date": f"{YEAR}-02-28", "period": f"{YEAR}-03", "care_type": "primary",
-                "year": str(YEAR)}
+QUERY_VALUES = {
+    "date": f"{YEAR}-02-28",
+    "period": f"{YEAR}-03",
+    "care_type": "primary",
+    "year": str(YEAR),
+}
 VALID_BODIES: dict[tuple[str, str, str], Any] = {
     ("listing", "PUT", "/v1/units/{hsa_id}"): {
-        "name": "Renamed", "municipality_code": "2303", "ownership": "private",
-        "care_type": "primary", "distance_to_hospital_km": "1", "active_from": "2020-01-01"},
+        "name": "Renamed",
+        "municipality_code": "2303",
+        "ownership": "private",
+        "care_type": "primary",
+        "distance_to_hospital_km": "1",
+        "active_from": "2020-01-01",
+    },
     ("payment", "POST", "/v1/runs"): {"period": f"{YEAR}-03"},
     ("lastresort", "POST", "/v1/settlements"): {"year": YEAR, "care_type": "primary"},
-    ("lastresort", "PUT", "/v1/designations/{year}/{care_type}/{municipality_code}"): {
-        "hsa_id": B},
+    ("lastresort", "PUT", "/v1/designations/{year}/{care_type}/{municipality_code}"): {"hsa_id": B},
     ("lastresort", "PUT", "/v1/accounts/{year}/{hsa_id}"): {
-        "costs_sek": "1.00", "other_revenue_sek": "0.00", "targeted_grants_sek": "0.00"},
+        "costs_sek": "1.00",
+        "other_revenue_sek": "0.00",
+        "targeted_grants_sek": "0.00",
+    },
 }
 
 
 def _path(system: System, e: Endpoint, unit: str) -> str:
-    values = {"hsa_id": unit, "year": str(YEAR), "care_type": "primary",
-              "municipality_code": "2303", "period": f"{YEAR}-03",
-              "run_id": system.facts["run_id"],
-              "statement_id": system.facts["statement_of"][unit]}
+    values = {
+        "hsa_id": unit,
+        "year": str(YEAR),
+        "care_type": "primary",
+        "municipality_code": "2303",
+        "period": f"{YEAR}-03",
+        "run_id": system.facts["run_id"],
+        "statement_id": system.facts["statement_of"][unit],
+    }
     path = e.path
     for name, value in values.items():
         path = path.replace("{" + name + "}", value)
@@ -132,28 +150,48 @@ def _path(system: System, e: Endpoint, unit: str) -> str:
     return path
 
 
-def _call(system: System, e: Endpoint, headers: dict[str, str], *, unit: str = A,
-          extra_query: dict[str, str] | None = None, body: Any = None) -> httpx.Response:
+def _call(
+    system: System,
+    e: Endpoint,
+    headers: dict[str, str],
+    *,
+    unit: str = A,
+    extra_query: dict[str, str] | None = None,
+    body: Any = None,
+) -> httpx.Response:
     client = system.clients[e.service]
     params = {q: QUERY_VALUES.get(q, "x") for q in e.query} | (extra_query or {})
     kwargs: dict[str, Any] = {"params": params, "headers": headers}
     if e.method in ("POST", "PUT", "PATCH"):
-        kwargs["json"] = body if body is not None else VALID_BODIES.get(
-            (e.service, e.method, e.path), {"hsa_id": unit})
+        kwargs["json"] = (
+            body
+            if body is not None
+            else VALID_BODIES.get((e.service, e.method, e.path), {"hsa_id": unit})
+        )
     return client.request(e.method, _path(system, e, unit), **kwargs)
 
 
 def _hs256_with_public_key() -> str:
-    pem = REGION_KEY.public_key().public_bytes(serialization.Encoding.PEM,
-                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = REGION_KEY.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
     def b64(data: bytes) -> bytes:
         return base64.urlsafe_b64encode(data).rstrip(b"=")
 
     now = int(time.time())
     head = b64(json.dumps({"alg": "HS256", "kid": KID, "typ": "JWT"}).encode())
-    body = b64(json.dumps({"sub": "mallory", "roles": ["region_admin"], "iss": ISSUER,
-                           "aud": AUDIENCE, "exp": now + 600}).encode())
+    body = b64(
+        json.dumps(
+            {
+                "sub": "mallory",
+                "roles": ["region_admin"],
+                "iss": ISSUER,
+                "aud": AUDIENCE,
+                "exp": now + 600,
+            }
+        ).encode()
+    )
     sig = b64(hmac.new(pem, head + b"." + body, hashlib.sha256).digest())
     return (head + b"." + body + b"." + sig).decode()
 
@@ -161,8 +199,7 @@ def _hs256_with_public_key() -> str:
 def _bad_tokens() -> dict[str, dict[str, str]]:
     """Every token here names region_admin (and the units): only its flaw stops it."""
     now = int(time.time())
-    good: dict[str, Any] = {"sub": "mallory", "roles": [r.value for r in Role],
-                            "hsa_ids": [A, B]}
+    good: dict[str, Any] = {"sub": "mallory", "roles": [r.value for r in Role], "hsa_ids": [A, B]}
     return {
         "no token": {},
         "not bearer": {"Authorization": "Basic bWFsbG9yeTpzZWNyZXQ="},
@@ -171,8 +208,14 @@ def _bad_tokens() -> dict[str, dict[str, str]]:
         "not yet valid": bearer(sign(**good, nbf=now + 3600)),
         "wrong issuer": bearer(sign(**good, iss="https://idp.evil.test")),
         "wrong audience": bearer(sign(**good, aud="another-system")),
-        "alg none": bearer(jwt.encode({**good, "iss": ISSUER, "aud": AUDIENCE, "exp": now + 600},
-                                      None, algorithm="none", headers={"kid": KID})),
+        "alg none": bearer(
+            jwt.encode(
+                {**good, "iss": ISSUER, "aud": AUDIENCE, "exp": now + 600},
+                None,
+                algorithm="none",
+                headers={"kid": KID},
+            )
+        ),
         "another key": bearer(sign(**good, key=OTHER_KEY)),
         "unknown kid": bearer(sign(**good, key=OTHER_KEY, kid="mallory-key")),
         "hs256 dev secret": bearer(sign(**good, key=DEFAULT_AUTH_SECRET, alg="HS256")),
@@ -199,8 +242,7 @@ def test_bad_tokens_get_401_and_change_nothing(seeded_system: System, e: Endpoin
 
 
 @pytest.mark.parametrize("e", ENDPOINTS, ids=IDS)
-def test_roles_that_may_not_get_403_and_change_nothing(seeded_system: System,
-                                                       e: Endpoint) -> None:
+def test_roles_that_may_not_get_403_and_change_nothing(seeded_system: System, e: Endpoint) -> None:
     assert e.roles
     denied = [[r.value] for r in Role if r not in e.roles] + [[], ["superuser", "admin"]]
 
@@ -216,9 +258,13 @@ def test_roles_that_may_not_get_403_and_change_nothing(seeded_system: System,
         assert r.status_code not in (401, 403), r.text
 
 
-PROVIDER_ENDPOINTS = [e for e in ENDPOINTS
-                      if e.roles and Role.provider in e.roles
-                      and (e.service, e.method, e.path) not in PUBLIC_TO_PROVIDERS]
+PROVIDER_ENDPOINTS = [
+    e
+    for e in ENDPOINTS
+    if e.roles
+    and Role.provider in e.roles
+    and (e.service, e.method, e.path) not in PUBLIC_TO_PROVIDERS
+]
 
 
 def test_provider_facing_endpoints_exist() -> None:
@@ -226,8 +272,7 @@ def test_provider_facing_endpoints_exist() -> None:
 
 
 @pytest.mark.parametrize("e", PROVIDER_ENDPOINTS, ids=[str(e) for e in PROVIDER_ENDPOINTS])
-def test_a_provider_cannot_reach_another_providers_unit(seeded_system: System,
-                                                        e: Endpoint) -> None:
+def test_a_provider_cannot_reach_another_providers_unit(seeded_system: System, e: Endpoint) -> None:
     attacker = bearer(sign(sub="provider:b", roles=["provider"], hsa_ids=[B]))
     body = {"hsa_id": A, "hsa_ids": [A]}
 
@@ -241,8 +286,14 @@ def test_a_provider_cannot_reach_another_providers_unit(seeded_system: System,
 
     _unchanged(seeded_system, e.service, act)
     # The control: the same call for the provider's own unit does show it.
-    own = _call(seeded_system, e, attacker, unit=B, extra_query={"hsa_id": B},
-                body={"hsa_id": B, "hsa_ids": [B]})
+    own = _call(
+        seeded_system,
+        e,
+        attacker,
+        unit=B,
+        extra_query={"hsa_id": B},
+        body={"hsa_id": B, "hsa_ids": [B]},
+    )
     assert own.status_code == 200 and B in own.text, own.text
 
 

@@ -52,8 +52,9 @@ class Recorder(httpx.BaseTransport):
 
 
 @pytest.fixture
-def captured(tmp_path: Path, databases: Databases,
-             caplog: pytest.LogCaptureFixture) -> Iterator[tuple[System, list[str], io.StringIO]]:
+def captured(
+    tmp_path: Path, databases: Databases, caplog: pytest.LogCaptureFixture
+) -> Iterator[tuple[System, list[str], io.StringIO]]:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setLevel(logging.DEBUG)
@@ -70,8 +71,9 @@ def captured(tmp_path: Path, databases: Databases,
             for client in system.clients.values():
                 # The caller's own URLs are what the scenario chose (two misuse one on
                 # purpose); what the system sends back is what must be clean.
-                client.event_hooks = {"response": [
-                    lambda r: seen.append(f"-> {r.status_code} {dict(r.headers)}")]}
+                client.event_hooks = {
+                    "response": [lambda r: seen.append(f"-> {r.status_code} {dict(r.headers)}")]
+                }
             yield system, seen, stream
     finally:
         root.removeHandler(handler)
@@ -84,56 +86,83 @@ def _scenario(system: System) -> list[httpx.Response]:
     seed(system, months=range(3, 4))  # units, register, listings, a run, its approval
     answers = []
     for number in (PERSONS[0], f"{PERSONS[1][:8]}-{PERSONS[1][8:]}"):
-        answers.append(lc.post("/v1/listings/history", json={"personnummer": number},
-                               headers=ADMIN))
+        answers.append(
+            lc.post("/v1/listings/history", json={"personnummer": number}, headers=ADMIN)
+        )
         assert answers[-1].status_code == 200, answers[-1].text
-    move = lc.post("/v1/listings", json={"personnummer": PERSONS[2], "hsa_id": A,
-                                         "valid_from": "2026-03-15", "reason": "choice"},
-                   headers=ADMIN)
+    move = lc.post(
+        "/v1/listings",
+        json={
+            "personnummer": PERSONS[2],
+            "hsa_id": A,
+            "valid_from": "2026-03-15",
+            "reason": "choice",
+        },
+        headers=ADMIN,
+    )
     answers.append(move)
     bad = PERSONS[3][:-1] + str((int(PERSONS[3][-1]) + 1) % 10)  # wrong check digit
-    for body in ({"personnummer": bad, "hsa_id": A, "valid_from": "2026-03-01",
-                  "reason": "choice"},
-                 {"personnummer": UNKNOWN, "hsa_id": A, "valid_from": "2026-03-01",
-                  "reason": "choice"}):
+    for body in (
+        {"personnummer": bad, "hsa_id": A, "valid_from": "2026-03-01", "reason": "choice"},
+        {"personnummer": UNKNOWN, "hsa_id": A, "valid_from": "2026-03-01", "reason": "choice"},
+    ):
         answers.append(lc.post("/v1/listings", json=body, headers=ADMIN))
         assert answers[-1].status_code >= 400
-    answers.append(lc.post("/v1/listings/history", json={"personnummer": UNKNOWN},
-                           headers=ADMIN))
+    answers.append(lc.post("/v1/listings/history", json={"personnummer": UNKNOWN}, headers=ADMIN))
     # A number where it does not belong, sent by a careless caller: in a path and a query.
     # The system must not repeat it: not in its access log, its errors or its answers.
     answers.append(lc.get(f"/v1/units/{PERSONS[4]}", headers=ADMIN))
-    answers.append(lc.get("/v1/counts", params={"date": f"{YEAR}-03-31",
-                                                "personnummer": PERSONS[4]}, headers=ADMIN))
+    answers.append(
+        lc.get(
+            "/v1/counts",
+            params={"date": f"{YEAR}-03-31", "personnummer": PERSONS[4]},
+            headers=ADMIN,
+        )
+    )
     # Providers, ops and the payment run that reads the counts.
-    answers.append(lc.get("/v1/counts", params={"date": f"{YEAR}-03-31"},
-                          headers=as_role("provider", "provider:b", [B])))
+    answers.append(
+        lc.get(
+            "/v1/counts",
+            params={"date": f"{YEAR}-03-31"},
+            headers=as_role("provider", "provider:b", [B]),
+        )
+    )
     answers.append(pc.post("/v1/runs", json={"period": f"{YEAR}-04"}, headers=ADMIN))
-    answers.append(pc.get("/v1/statements", params={"period": f"{YEAR}-03"},
-                          headers=as_role("provider", "provider:b", [B])))
+    answers.append(
+        pc.get(
+            "/v1/statements",
+            params={"period": f"{YEAR}-03"},
+            headers=as_role("provider", "provider:b", [B]),
+        )
+    )
     answers.append(pc.get("/v1/runs", headers=as_role("ops")))
     for service in ("listing", "payment"):
         client = system.clients[service]
-        answers.append(client.post("/v1/audit/search", json={"personnummer": PERSONS[0]},
-                                   headers=ADMIN))
+        answers.append(
+            client.post("/v1/audit/search", json={"personnummer": PERSONS[0]}, headers=ADMIN)
+        )
         assert answers[-1].status_code == 200, answers[-1].text
         answers.append(client.get("/v1/audit", headers=ADMIN))
     # A structlog call from inside a request-like context, as the services log.
-    get_logger("halsoval.test").info("person.checked", personnummer=PERSONS[5],
-                                     details={"who": [PERSONS[5]]})
+    get_logger("halsoval.test").info(
+        "person.checked", personnummer=PERSONS[5], details={"who": [PERSONS[5]]}
+    )
     return answers
 
 
 def test_no_identity_number_in_logs_urls_headers_or_answers(
-        captured: tuple[System, list[str], io.StringIO],
-        caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]) -> None:
+    captured: tuple[System, list[str], io.StringIO],
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
     system, seen, stream = captured
     answers = _scenario(system)
     out, err = capfd.readouterr()
     everything = {
         "caplog": caplog.text,
-        "log records": "\n".join(f"{r.getMessage()} {r.exc_text or ''} {r.args!r}"
-                                 for r in caplog.records),
+        "log records": "\n".join(
+            f"{r.getMessage()} {r.exc_text or ''} {r.args!r}" for r in caplog.records
+        ),
         "root stream": stream.getvalue(),
         "stdout/stderr": out + err,
         "urls and headers": "\n".join(seen),
@@ -155,5 +184,3 @@ def test_no_identity_number_in_logs_urls_headers_or_answers(
 def _structlog_reset() -> Iterator[None]:
     yield
     structlog.reset_defaults()
-
-

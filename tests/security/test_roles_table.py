@@ -25,9 +25,11 @@ Row = tuple[str, str, str, str]
 def _apps() -> dict[str, FastAPI]:
     settings = Settings(env="test", demo=False)
     url = "sqlite:///:memory:"
-    return {"listing": listing_app(settings, database_url=url),
-            "payment": payment_app(settings, database_url=url),
-            "lastresort": lastresort_app(settings, database_url=url)}
+    return {
+        "listing": listing_app(settings, database_url=url),
+        "payment": payment_app(settings, database_url=url),
+        "lastresort": lastresort_app(settings, database_url=url),
+    }
 
 
 def enforced() -> list[Row]:
@@ -66,7 +68,8 @@ def test_the_roles_table_matches_the_apps() -> None:
     assert not missing and not stale, (
         f"\nin the code but not (so) in docs/security.md: {missing}"
         f"\nin docs/security.md but not (so) in the code: {stale}"
-        "\nregenerate with: .venv/bin/python -m tests.security.test_roles_table")
+        "\nregenerate with: .venv/bin/python -m tests.security.test_roles_table"
+    )
     assert len(doc) == len(set(doc)), "a route is listed twice"
 
 
@@ -75,9 +78,12 @@ def test_no_route_is_unprotected_and_person_level_reads_are_narrow() -> None:
     assert [r for r in rows if r[3] == "(none)"] == []
     by_route = {(s, m, p): set(r.split(", ")) for s, m, p, r in rows}
     # ops sees aggregates only: never person-level data nor the audit trail.
-    for key in (("listing", "POST", "/v1/listings/history"),
-                ("listing", "GET", "/v1/audit"), ("payment", "GET", "/v1/audit"),
-                ("lastresort", "GET", "/v1/audit")):
+    for key in (
+        ("listing", "POST", "/v1/listings/history"),
+        ("listing", "GET", "/v1/audit"),
+        ("payment", "GET", "/v1/audit"),
+        ("lastresort", "GET", "/v1/audit"),
+    ):
         assert "ops" not in by_route[key] and "provider" not in by_route[key], key
     assert by_route[("payment", "POST", "/v1/runs/{run_id}/approve")] == {"finance_approver"}
 

@@ -29,8 +29,11 @@ class Body(BaseModel):
 
 
 def _app(**settings: object) -> FastAPI:
-    app = create_service_app(title="t", settings=Settings(max_body_bytes=1000, **settings),
-                             large_body_paths=("/v1/upload",))
+    app = create_service_app(
+        title="t",
+        settings=Settings(max_body_bytes=1000, **settings),
+        large_body_paths=("/v1/upload",),
+    )
 
     @app.post("/v1/echo")
     def echo(body: Body) -> dict[str, int]:
@@ -89,8 +92,11 @@ def test_chunked_body_without_length_is_cut_at_the_limit(client: TestClient) -> 
 
 def test_chunked_json_body_over_the_limit_is_413_not_400(client: TestClient) -> None:
     body = json.dumps({"text": "x" * 3000}).encode()
-    r = client.post("/v1/echo", content=iter([body[:500], body[500:]]),
-                    headers={"Content-Type": "application/json"})
+    r = client.post(
+        "/v1/echo",
+        content=iter([body[:500], body[500:]]),
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code == 413
 
 
@@ -102,8 +108,12 @@ def test_large_body_paths_get_the_upload_cap_instead() -> None:
 
 
 def test_security_headers_on_every_answer(client: TestClient) -> None:
-    for r in (client.get("/healthz"), client.get("/v1/missing"), client.get("/nowhere"),
-              client.post("/v1/echo", json={"text": "x" * 2000})):
+    for r in (
+        client.get("/healthz"),
+        client.get("/v1/missing"),
+        client.get("/nowhere"),
+        client.post("/v1/echo", json={"text": "x" * 2000}),
+    ):
         for name, value in SECURITY_HEADERS.items():
             assert r.headers[name] == value
         assert r.headers["Content-Security-Policy"] == API_CSP
@@ -111,16 +121,20 @@ def test_security_headers_on_every_answer(client: TestClient) -> None:
 
 
 def test_request_id_is_echoed_when_sane_and_replaced_otherwise(client: TestClient) -> None:
-    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers[
-        "X-Request-ID"] == "abc-123"
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"]
+        == "abc-123"
+    )
     bad = client.get("/healthz", headers={"X-Request-ID": f"x {PNR} <script>"})
     assert bad.headers["X-Request-ID"] != f"x {PNR} <script>"
     assert len(bad.headers["X-Request-ID"]) == 32
 
 
 def test_no_cors_by_default(client: TestClient) -> None:
-    pre = client.options("/v1/echo", headers={"Origin": "https://evil.example",
-                                              "Access-Control-Request-Method": "POST"})
+    pre = client.options(
+        "/v1/echo",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
     assert "access-control-allow-origin" not in pre.headers
     r = client.get("/healthz", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in r.headers
@@ -128,12 +142,19 @@ def test_no_cors_by_default(client: TestClient) -> None:
 
 def test_configured_cors_allows_only_the_listed_origins() -> None:
     client = TestClient(_app(cors_origins=["https://portal.region.example"]))
-    ok = client.options("/v1/echo", headers={"Origin": "https://portal.region.example",
-                                             "Access-Control-Request-Method": "POST"})
+    ok = client.options(
+        "/v1/echo",
+        headers={
+            "Origin": "https://portal.region.example",
+            "Access-Control-Request-Method": "POST",
+        },
+    )
     assert ok.headers["access-control-allow-origin"] == "https://portal.region.example"
     assert "access-control-allow-credentials" not in ok.headers
-    bad = client.options("/v1/echo", headers={"Origin": "https://evil.example",
-                                              "Access-Control-Request-Method": "POST"})
+    bad = client.options(
+        "/v1/echo",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
     assert "access-control-allow-origin" not in bad.headers
 
 
@@ -142,13 +163,18 @@ def test_wildcard_cors_is_refused() -> None:
         _app(cors_origins=["*"])
 
 
-def test_unexpected_errors_leak_no_trace_sql_or_number(client: TestClient,
-                                                       caplog: pytest.LogCaptureFixture) -> None:
+def test_unexpected_errors_leak_no_trace_sql_or_number(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.DEBUG):
         r = client.get("/v1/boom")
     assert r.status_code == 500
-    assert r.json() == {"type": "about:blank", "title": "Internal server error", "status": 500,
-                        "detail": "an unexpected error occurred; it has been logged"}
+    assert r.json() == {
+        "type": "about:blank",
+        "title": "Internal server error",
+        "status": 500,
+        "detail": "an unexpected error occurred; it has been logged",
+    }
     for leak in ("Traceback", "INSERT", "UniqueViolation", PNR):
         assert leak not in r.text
     assert "RuntimeError" in caplog.text and "Traceback" in caplog.text  # ops get the trace...
@@ -184,27 +210,37 @@ def test_stdlib_logs_are_redacted_everywhere(caplog: pytest.LogCaptureFixture) -
 
 
 def test_hsa_ids_and_organisation_numbers_are_not_mistaken_for_numbers(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     install_log_redaction()
     with caplog.at_level(logging.INFO):
-        logging.getLogger("halsoval.test").info("unit %s of org %s", "SE2321000207-A001",
-                                                "5560000000")
+        logging.getLogger("halsoval.test").info(
+            "unit %s of org %s", "SE2321000207-A001", "5560000000"
+        )
     assert "unit SE2321000207-A001 of org 5560000000" in caplog.text
 
 
 def test_uvicorn_access_log_keeps_its_shape_and_loses_the_number() -> None:
     install_log_redaction()
     from uvicorn.logging import AccessFormatter
+
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(AccessFormatter('%(client_addr)s "%(request_line)s" %(status_code)s',
-                                         use_colors=False))
+    handler.setFormatter(
+        AccessFormatter('%(client_addr)s "%(request_line)s" %(status_code)s', use_colors=False)
+    )
     access = logging.getLogger("uvicorn.access.test")
     access.addHandler(handler)
     access.setLevel(logging.INFO)
     try:
-        access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET",
-                    f"/v1/listings?pnr={PNR}", "1.1", 200)
+        access.info(
+            '%s - "%s %s HTTP/%s" %d',
+            "127.0.0.1:5000",
+            "GET",
+            f"/v1/listings?pnr={PNR}",
+            "1.1",
+            200,
+        )
     finally:
         access.removeHandler(handler)
     line = stream.getvalue()
@@ -225,8 +261,10 @@ def test_structlog_goes_through_the_redaction(caplog: pytest.LogCaptureFixture) 
 
 
 def test_configure_logging_keeps_other_handlers_and_replaces_only_its_own(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     from shared.logging import _ServiceHandler, configure_logging
+
     root = logging.getLogger()
     before = list(root.handlers)
     # Start from a known state: whatever earlier tests left on the root logger is set aside.

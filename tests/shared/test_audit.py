@@ -40,9 +40,16 @@ def db(new_database_url: Callable[[str], str]) -> Iterator[tuple[Engine, AuditLo
 def _fill(engine: Engine, audit: AuditLog, n: int = 5) -> None:
     for i in range(n):
         with Session(engine) as s:
-            audit.record(s, principal=ADMIN, action="listing.read", entity_type="person",
-                         entity_id=f"e{i}", personnummer=PNR if i % 2 else None,
-                         request_id=f"r{i}", details={"i": i})
+            audit.record(
+                s,
+                principal=ADMIN,
+                action="listing.read",
+                entity_type="person",
+                entity_id=f"e{i}",
+                personnummer=PNR if i % 2 else None,
+                request_id=f"r{i}",
+                details={"i": i},
+            )
             s.commit()
 
 
@@ -79,7 +86,8 @@ def test_an_edited_row_is_detected(db: tuple[Engine, AuditLog]) -> None:
 
 
 def test_an_edited_row_with_a_recomputed_hash_breaks_the_next_link(
-        db: tuple[Engine, AuditLog]) -> None:
+    db: tuple[Engine, AuditLog],
+) -> None:
     engine, audit = db
     _fill(engine, audit)
     with Session(engine) as s:
@@ -108,7 +116,8 @@ def test_a_deleted_last_row_is_detected(db: tuple[Engine, AuditLog]) -> None:
         s.execute(delete(audit.log).where(audit.log.c.id == 5))
         s.commit()
     assert _verify(engine, audit) == [
-        "the newest rows have been removed (head does not match the last row)"]
+        "the newest rows have been removed (head does not match the last row)"
+    ]
 
 
 def test_a_deleted_head_is_detected(db: tuple[Engine, AuditLog]) -> None:
@@ -139,8 +148,9 @@ def test_concurrent_appends_stay_one_chain(db: tuple[Engine, AuditLog]) -> None:
         try:
             for i in range(8):
                 with Session(engine) as s:
-                    audit.record(s, principal=ADMIN, action=f"w{n}", entity_type="t",
-                                 entity_id=str(i))
+                    audit.record(
+                        s, principal=ADMIN, action=f"w{n}", entity_type="t", entity_id=str(i)
+                    )
                     s.commit()
         except BaseException as exc:  # surfaced below
             errors.append(exc)
@@ -173,6 +183,7 @@ def test_verify_command_reports_intact_and_broken(db: tuple[Engine, AuditLog]) -
 
 # --- GET /v1/audit and POST /v1/audit/search ---
 
+
 @pytest.fixture
 def api(db: tuple[Engine, AuditLog]) -> tuple[TestClient, Engine, AuditLog, Settings]:
     engine, audit = db
@@ -196,8 +207,10 @@ def test_audit_api_is_region_admin_only(api: Any) -> None:
     assert client.get("/v1/audit").status_code == 401
     for role in ("ops", "provider", "finance_approver", "service"):
         assert client.get("/v1/audit", headers=_auth(settings, role)).status_code == 403
-        assert client.post("/v1/audit/search", json={},
-                           headers=_auth(settings, role)).status_code == 403
+        assert (
+            client.post("/v1/audit/search", json={}, headers=_auth(settings, role)).status_code
+            == 403
+        )
 
 
 def test_audit_api_filters_and_pages(api: Any) -> None:
@@ -226,8 +239,10 @@ def test_audit_search_by_person_uses_the_body_and_is_itself_audited(api: Any) ->
     assert r.status_code == 200
     assert [i["id"] for i in r.json()["items"]] == [2, 4]
     assert PNR not in r.text
-    assert client.post("/v1/audit/search", json={"personnummer": OTHER_PNR},
-                       headers=h).json()["items"] == []
+    assert (
+        client.post("/v1/audit/search", json={"personnummer": OTHER_PNR}, headers=h).json()["items"]
+        == []
+    )
     bad = client.post("/v1/audit/search", json={"personnummer": "19800517-0000"}, headers=h)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "personnummer"
     assert "19800517" not in bad.text

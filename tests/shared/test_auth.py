@@ -53,8 +53,15 @@ def _jwk(key: Any, kid: str) -> dict[str, Any]:
 
 def _claims(**over: Any) -> dict[str, Any]:
     now = int(time.time())
-    claims = {"sub": "anna@region", "roles": ["region_admin"], "iss": ISS, "aud": AUD,
-              "iat": now, "nbf": now, "exp": now + 600}
+    claims = {
+        "sub": "anna@region",
+        "roles": ["region_admin"],
+        "iss": ISS,
+        "aud": AUD,
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+    }
     claims.update(over)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -65,8 +72,12 @@ def _sign(key: Any, kid: str, alg: str = "RS256", **over: Any) -> str:
 
 @pytest.fixture(scope="module")
 def keys() -> dict[str, Any]:
-    return {"k1": _rsa(), "k2": _rsa(), "ec": ec.generate_private_key(ec.SECP256R1()),
-            "other": _rsa()}
+    return {
+        "k1": _rsa(),
+        "k2": _rsa(),
+        "ec": ec.generate_private_key(ec.SECP256R1()),
+        "other": _rsa(),
+    }
 
 
 @pytest.fixture
@@ -101,8 +112,9 @@ def test_provider_without_units_sees_no_unit() -> None:
 
 
 @pytest.mark.parametrize("alg,kid", [("RS256", "k1"), ("ES256", "ec")])
-def test_identity_provider_tokens_verify(idp_verifier: TokenVerifier, keys: dict[str, Any],
-                                         alg: str, kid: str) -> None:
+def test_identity_provider_tokens_verify(
+    idp_verifier: TokenVerifier, keys: dict[str, Any], alg: str, kid: str
+) -> None:
     token = _sign(keys[kid], kid, alg, roles="provider ops", hsa_ids=["SE1", "SE2"])
     p = idp_verifier.verify(token)
     assert p.sub == "anna@region"
@@ -110,12 +122,28 @@ def test_identity_provider_tokens_verify(idp_verifier: TokenVerifier, keys: dict
     assert p.hsa_ids == {"SE1", "SE2"}
 
 
-@pytest.mark.parametrize("case", ["expired", "not_yet_valid", "wrong_issuer", "wrong_audience",
-                                  "no_audience", "no_expiry", "no_subject", "other_key",
-                                  "unknown_kid", "no_kid", "alg_none", "hs256_with_public_key",
-                                  "hs256_dev_secret", "garbage"])
-def test_identity_provider_refusals(idp_verifier: TokenVerifier, keys: dict[str, Any],
-                                    jwks_file: Path, case: str) -> None:
+@pytest.mark.parametrize(
+    "case",
+    [
+        "expired",
+        "not_yet_valid",
+        "wrong_issuer",
+        "wrong_audience",
+        "no_audience",
+        "no_expiry",
+        "no_subject",
+        "other_key",
+        "unknown_kid",
+        "no_kid",
+        "alg_none",
+        "hs256_with_public_key",
+        "hs256_dev_secret",
+        "garbage",
+    ],
+)
+def test_identity_provider_refusals(
+    idp_verifier: TokenVerifier, keys: dict[str, Any], jwks_file: Path, case: str
+) -> None:
     now = int(time.time())
     k1 = keys["k1"]
     token = {
@@ -132,8 +160,9 @@ def test_identity_provider_refusals(idp_verifier: TokenVerifier, keys: dict[str,
         "alg_none": lambda: jwt.encode(_claims(), None, algorithm="none", headers={"kid": "k1"}),
         # The classic confusion: HMAC keyed with the published public key.
         "hs256_with_public_key": lambda: _hs256_with_public_key(k1),
-        "hs256_dev_secret": lambda: jwt.encode(_claims(), DEFAULT_AUTH_SECRET, algorithm="HS256",
-                                               headers={"kid": "k1"}),
+        "hs256_dev_secret": lambda: jwt.encode(
+            _claims(), DEFAULT_AUTH_SECRET, algorithm="HS256", headers={"kid": "k1"}
+        ),
         "garbage": lambda: "not.a.token",
     }[case]()
     with pytest.raises(Unauthorized):
@@ -141,8 +170,9 @@ def test_identity_provider_refusals(idp_verifier: TokenVerifier, keys: dict[str,
 
 
 def _hs256_with_public_key(key: rsa.RSAPrivateKey) -> str:
-    pem = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                        serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     header = jwt.utils.base64url_encode(json.dumps({"alg": "HS256", "kid": "k1"}).encode())
     body = jwt.utils.base64url_encode(json.dumps(_claims()).encode())
     sig = hmac.new(pem, header + b"." + body, hashlib.sha256).digest()
@@ -155,8 +185,13 @@ def test_dev_mode_refuses_alg_none_and_other_secret() -> None:
     with pytest.raises(Unauthorized):
         v.verify(jwt.encode(_claims(iss=None, aud=None), None, algorithm="none"))
     with pytest.raises(Unauthorized):
-        v.verify(mint_token(Settings(auth_secret="another-secret-0123456789abcdefghij"),
-                            sub="x", roles=["region_admin"]))
+        v.verify(
+            mint_token(
+                Settings(auth_secret="another-secret-0123456789abcdefghij"),
+                sub="x",
+                roles=["region_admin"],
+            )
+        )
 
 
 def test_dev_mode_with_issuer_and_audience_checks_them() -> None:
@@ -169,10 +204,12 @@ def test_dev_mode_with_issuer_and_audience_checks_them() -> None:
 
 @respx.mock
 def test_key_rotation_refetches_jwks_for_a_new_kid(keys: dict[str, Any]) -> None:
-    route = respx.get(JWKS_URL).mock(side_effect=[
-        httpx.Response(200, json={"keys": [_jwk(keys["k1"], "k1")]}),
-        httpx.Response(200, json={"keys": [_jwk(keys["k1"], "k1"), _jwk(keys["k2"], "k2")]}),
-    ])
+    route = respx.get(JWKS_URL).mock(
+        side_effect=[
+            httpx.Response(200, json={"keys": [_jwk(keys["k1"], "k1")]}),
+            httpx.Response(200, json={"keys": [_jwk(keys["k1"], "k1"), _jwk(keys["k2"], "k2")]}),
+        ]
+    )
     s = Settings(auth_jwks_url=JWKS_URL, auth_issuer=ISS, auth_audience=AUD)
     clock = [1000.0]
     v = TokenVerifier(s, jwks=JwksKeys(url=JWKS_URL, clock=lambda: clock[0]))
@@ -187,7 +224,8 @@ def test_key_rotation_refetches_jwks_for_a_new_kid(keys: dict[str, Any]) -> None
 @respx.mock
 def test_unknown_kids_do_not_flood_the_identity_provider(keys: dict[str, Any]) -> None:
     route = respx.get(JWKS_URL).mock(
-        return_value=httpx.Response(200, json={"keys": [_jwk(keys["k1"], "k1")]}))
+        return_value=httpx.Response(200, json={"keys": [_jwk(keys["k1"], "k1")]})
+    )
     s = Settings(auth_jwks_url=JWKS_URL, auth_issuer=ISS, auth_audience=AUD)
     v = TokenVerifier(s, jwks=JwksKeys(url=JWKS_URL, clock=lambda: 1000.0))
     for i in range(20):
@@ -214,17 +252,25 @@ def test_jwks_file_is_reread_for_a_rotated_key(tmp_path: Path, keys: dict[str, A
 
 def test_production_refuses_the_development_secret() -> None:
     with pytest.raises(ValueError, match="default AUTH_SECRET"):
-        Settings(env="production", listing_database_url="postgresql://x/l",
-                 payment_database_url="postgresql://x/p", lastresort_database_url="postgresql://x/r")
+        Settings(
+            env="production",
+            listing_database_url="postgresql://x/l",
+            payment_database_url="postgresql://x/p",
+            lastresort_database_url="postgresql://x/r",
+        )
 
 
 def test_production_with_identity_provider_needs_issuer_and_audience(jwks_file: Path) -> None:
-    pg = {"listing_database_url": "postgresql://x/l", "payment_database_url": "postgresql://x/p",
-          "lastresort_database_url": "postgresql://x/r"}
+    pg = {
+        "listing_database_url": "postgresql://x/l",
+        "payment_database_url": "postgresql://x/p",
+        "lastresort_database_url": "postgresql://x/r",
+    }
     with pytest.raises(ValueError, match="AUTH_ISSUER"):
         Settings(env="production", auth_jwks_file=jwks_file, **pg)
-    s = Settings(env="production", auth_jwks_file=jwks_file, auth_issuer=ISS, auth_audience=AUD,
-                 **pg)
+    s = Settings(
+        env="production", auth_jwks_file=jwks_file, auth_issuer=ISS, auth_audience=AUD, **pg
+    )
     # Even a token signed with the (known) secret is refused once an IdP is configured.
     with pytest.raises(Unauthorized):
         TokenVerifier(s).verify(mint_token(s, sub="svc", roles=["service"]))
@@ -251,13 +297,17 @@ def _app() -> FastAPI:
 
 def test_route_roles_lists_every_route_with_its_roles() -> None:
     rows = {(r.method, r.path): r.roles for r in route_roles(_app())}
-    assert rows == {("GET", "/v1/a"): {Role.region_admin, Role.ops},
-                    ("POST", "/v1/b"): {Role.provider}, ("GET", "/v1/open"): None}
+    assert rows == {
+        ("GET", "/v1/a"): {Role.region_admin, Role.ops},
+        ("POST", "/v1/b"): {Role.provider},
+        ("GET", "/v1/open"): None,
+    }
 
 
 def test_require_roles_answers_401_then_403_then_200() -> None:
     app = _app()
     from shared.errors import install_error_handlers
+
     install_error_handlers(app)
     s = app.state.settings
     c = TestClient(app)
@@ -270,6 +320,7 @@ def test_require_roles_answers_401_then_403_then_200() -> None:
 
 
 # --- the service's own token (shared/http.py) ---
+
 
 def test_service_token_from_a_refreshed_file(tmp_path: Path) -> None:
     path = tmp_path / "token"
@@ -284,9 +335,14 @@ def test_service_token_from_a_refreshed_file(tmp_path: Path) -> None:
 @respx.mock
 def test_service_token_by_client_credentials_is_cached() -> None:
     route = respx.post("https://idp.region.example/token").mock(
-        return_value=httpx.Response(200, json={"access_token": "idp-token", "expires_in": 300}))
-    s = Settings(auth_token_url="https://idp.region.example/token", auth_client_id="payment",
-                 auth_client_secret="s3cret", auth_audience=AUD)
+        return_value=httpx.Response(200, json={"access_token": "idp-token", "expires_in": 300})
+    )
+    s = Settings(
+        auth_token_url="https://idp.region.example/token",
+        auth_client_id="payment",
+        auth_client_secret="s3cret",
+        auth_audience=AUD,
+    )
     src = ServiceTokenSource(caller="payment", settings=s)
     assert src.token() == "idp-token" and src.token() == "idp-token"
     assert route.call_count == 1
@@ -313,9 +369,16 @@ def test_service_client_sends_its_own_token_never_the_callers() -> None:
 
 def test_production_with_idp_and_no_token_source_fails_clearly(jwks_file: Path) -> None:
     from shared.errors import ServiceUnavailable
-    s = Settings(env="production", auth_jwks_file=jwks_file, auth_issuer=ISS, auth_audience=AUD,
-                 listing_database_url="postgresql://x/l", payment_database_url="postgresql://x/p",
-                 lastresort_database_url="postgresql://x/r")
+
+    s = Settings(
+        env="production",
+        auth_jwks_file=jwks_file,
+        auth_issuer=ISS,
+        auth_audience=AUD,
+        listing_database_url="postgresql://x/l",
+        payment_database_url="postgresql://x/p",
+        lastresort_database_url="postgresql://x/r",
+    )
     with pytest.raises(ServiceUnavailable):
         ServiceTokenSource(caller="payment", settings=s).token()
 

@@ -43,19 +43,20 @@ def test_generated_numbers_parse_and_agree_with_stdnum(birth: dt.date, serial: i
     assert stdnum_pnr.get_gender(number) == parsed.sex
 
 
-@given(st.integers(1900, 2099), st.integers(0, 19), st.integers(0, 39),
-       st.integers(0, 9999))
-def test_validity_matches_stdnum_for_ordinary_numbers(year: int, month: int, day: int,
-                                                      tail: int) -> None:
+@given(st.integers(1900, 2099), st.integers(0, 19), st.integers(0, 39), st.integers(0, 9999))
+def test_validity_matches_stdnum_for_ordinary_numbers(
+    year: int, month: int, day: int, tail: int
+) -> None:
     number = f"{year:04d}{month:02d}{day:02d}{tail:04d}"
     assert is_valid_identity_number(number) == _stdnum_valid(number)
 
 
 @given(births, serials, st.integers(0, 11), st.integers(1, 9))
 def test_any_single_digit_change_is_refused_or_is_another_valid_person(
-        birth: dt.date, serial: int, position: int, delta: int) -> None:
+    birth: dt.date, serial: int, position: int, delta: int
+) -> None:
     number = make_identity_number(birth, serial)
-    changed = number[:position] + str((int(number[position]) + delta) % 10) + number[position + 1:]
+    changed = number[:position] + str((int(number[position]) + delta) % 10) + number[position + 1 :]
     if position >= 2:  # the Luhn digit covers the last ten digits: every single change is caught
         assert not is_valid_identity_number(changed)
 

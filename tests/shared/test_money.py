@@ -17,10 +17,16 @@ class Amounts(BaseModel):
     rate: DecimalStr
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("0.005", "0.01"), ("0.004", "0.00"), ("-0.005", "-0.01"), ("2.675", "2.68"),
-    ("1234.5649", "1234.56"),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("0.005", "0.01"),
+        ("0.004", "0.00"),
+        ("-0.005", "-0.01"),
+        ("2.675", "2.68"),
+        ("1234.5649", "1234.56"),
+    ],
+)
 def test_round_ore_is_half_up_away_from_zero(value: str, expected: str) -> None:
     assert round_ore(Decimal(value)) == Decimal(expected)
 
@@ -36,7 +42,7 @@ def test_to_ore_refuses_fractions_of_an_ore() -> None:
         to_ore(Decimal("0.001"))
 
 
-@given(st.integers(min_value=-10**15, max_value=10**15))
+@given(st.integers(min_value=-(10**15), max_value=10**15))
 def test_ore_round_trips_exactly(ore: int) -> None:
     assert to_ore(from_ore(ore)) == ore
     sign = "-" if ore < 0 else ""

@@ -14,8 +14,9 @@ class Body(BaseModel):
     period: PeriodStr
 
 
-@pytest.mark.parametrize("bad", ["2026-13", "2026-00", "2026-1", "26-01", "2026/01", "",
-                                 "2026-01-01"])
+@pytest.mark.parametrize(
+    "bad", ["2026-13", "2026-00", "2026-1", "26-01", "2026/01", "", "2026-01-01"]
+)
 def test_parse_refuses_malformed_periods(bad: str) -> None:
     with pytest.raises(ValueError, match="YYYY-MM"):
         Period.parse(bad)
@@ -32,11 +33,14 @@ def test_first_and_last_day_know_leap_years() -> None:
     assert Period(2026, 12).first_day == dt.date(2026, 12, 1)
 
 
-@pytest.mark.parametrize("rule,expected", [
-    (CountDateRule.last_day_prev_month, dt.date(2026, 2, 28)),
-    (CountDateRule.first_of_month, dt.date(2026, 3, 1)),
-    (CountDateRule.last_day_of_month, dt.date(2026, 3, 31)),
-])
+@pytest.mark.parametrize(
+    "rule,expected",
+    [
+        (CountDateRule.last_day_prev_month, dt.date(2026, 2, 28)),
+        (CountDateRule.first_of_month, dt.date(2026, 3, 1)),
+        (CountDateRule.last_day_of_month, dt.date(2026, 3, 31)),
+    ],
+)
 def test_count_dates(rule: CountDateRule, expected: dt.date) -> None:
     assert count_date(Period(2026, 3), rule) == expected
 

@@ -13,8 +13,9 @@ PG = "postgresql+psycopg://halsoval@db.example/halsoval_{}"
 STRONG = "a-production-secret-that-is-long-enough-0123456789"
 
 
-def test_defaults_put_sqlite_files_in_data_dir(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_defaults_put_sqlite_files_in_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("DEMO", raising=False)  # the suite itself runs with DEMO=0, ENV=test
     monkeypatch.delenv("ENV", raising=False)
     s = Settings(data_dir=tmp_path)
@@ -36,8 +37,12 @@ def test_environment_variables_select_postgresql_and_peers(monkeypatch: pytest.M
 
 def test_production_refuses_sqlite() -> None:
     with pytest.raises(ValidationError, match="SQLite"):
-        Settings(env="production", auth_secret=STRONG,
-                 listing_database_url=PG.format("listing"), payment_database_url=PG.format("p"))
+        Settings(
+            env="production",
+            auth_secret=STRONG,
+            listing_database_url=PG.format("listing"),
+            payment_database_url=PG.format("p"),
+        )
 
 
 def test_production_starts_with_postgresql_and_its_own_secret() -> None:

@@ -12,8 +12,15 @@ from shared.auth import Role, require_roles
 from shared.deps import AuditDep, ReadSessionDep, SessionDep, get_session
 from shared.deps import RequestIdDep as RequestId
 
-__all__ = ["AuditDep", "ConfigDep", "PeersDep", "ReadSessionDep", "RequestId", "SessionDep",
-           "get_session"]
+__all__ = [
+    "AuditDep",
+    "ConfigDep",
+    "PeersDep",
+    "ReadSessionDep",
+    "RequestId",
+    "SessionDep",
+    "get_session",
+]
 
 
 def get_peers(request: Request) -> Peers:

@@ -52,8 +52,9 @@ def post_settlement(
         )
         # Read back in the same transaction, by id: a newer version stored by someone else
         # in the meantime must not replace the one this request answers for.
-        rendered = settle.render(session, repo.settlement_by_id(session, sid),
-                                 repo.Visibility("full"))
+        rendered = settle.render(
+            session, repo.settlement_by_id(session, sid), repo.Visibility("full")
+        )
     response.status_code = 201 if created else 200
     detail = (
         f"stored as version {rendered.version}"

@@ -16,14 +16,24 @@ from shared.schemas.common import CareType
 from shared.schemas.listing import Counts
 
 router = APIRouter(prefix="/v1/counts", tags=["counts"])
-Reader = Annotated[Principal, Depends(require_roles(
-    Role.region_admin, Role.service, Role.ops, Role.finance_approver, Role.provider))]
+Reader = Annotated[
+    Principal,
+    Depends(
+        require_roles(
+            Role.region_admin, Role.service, Role.ops, Role.finance_approver, Role.provider
+        )
+    ),
+]
 
 
 @router.get("", response_model=Counts)
-def get_counts(principal: Reader, session: SessionDep, date: dt.date,
-               care_type: CareType = CareType.primary,
-               as_known_at: Annotated[dt.datetime | None, Query()] = None) -> Counts:
+def get_counts(
+    principal: Reader,
+    session: SessionDep,
+    date: dt.date,
+    care_type: CareType = CareType.primary,
+    as_known_at: Annotated[dt.datetime | None, Query()] = None,
+) -> Counts:
     """Listed per unit by age/sex and DeSO; `as_known_at` in the answer is the moment used."""
     scoped = principal.is_provider_only and not principal.has(Role.ops)
     with session.begin():
@@ -31,7 +41,14 @@ def get_counts(principal: Reader, session: SessionDep, date: dt.date,
         at = as_utc(as_known_at) if as_known_at is not None else now
         if at > now:
             # A future moment would not be reproducible: later changes would land before it.
-            raise Unprocessable("as_known_at is in the future", errors=[
-                {"field": "as_known_at", "message": "must not be in the future"}])
-        return read_counts(session, on=date, care_type=care_type, at=at,
-                           hsa_ids=principal.hsa_ids if scoped else None)
+            raise Unprocessable(
+                "as_known_at is in the future",
+                errors=[{"field": "as_known_at", "message": "must not be in the future"}],
+            )
+        return read_counts(
+            session,
+            on=date,
+            care_type=care_type,
+            at=at,
+            hsa_ids=principal.hsa_ids if scoped else None,
+        )

@@ -10,5 +10,12 @@ from shared.deps import (
     request_id,
 )
 
-__all__ = ["AuditDep", "ReadSessionDep", "RequestIdDep", "SessionDep", "get_audit",
-           "get_session", "request_id"]
+__all__ = [
+    "AuditDep",
+    "ReadSessionDep",
+    "RequestIdDep",
+    "SessionDep",
+    "get_audit",
+    "get_session",
+    "request_id",
+]

@@ -40,8 +40,14 @@ async def import_register_csv(request: Request, principal: Importer) -> dict[str
             spool.write(chunk)
         spool.seek(0)
         result = await run_in_threadpool(
-            import_register_stream, request.app.state.db, get_audit(request), principal,
-            spool, source="http", request_id=request_id(request))
+            import_register_stream,
+            request.app.state.db,
+            get_audit(request),
+            principal,
+            spool,
+            source="http",
+            request_id=request_id(request),
+        )
     finally:
         spool.close()
     return {"inserted": result.inserted, "updated": result.updated, "unchanged": result.unchanged}

@@ -14,8 +14,14 @@ from shared.schemas.listing import Unit, UnitIn
 
 router = APIRouter(prefix="/v1/units", tags=["units"])
 HsaPath = Annotated[str, Path(pattern=r"^SE\d{10}-[0-9A-Za-z]{1,31}$", max_length=64)]
-Reader = Annotated[Principal, Depends(require_roles(
-    Role.region_admin, Role.ops, Role.service, Role.provider, Role.finance_approver))]
+Reader = Annotated[
+    Principal,
+    Depends(
+        require_roles(
+            Role.region_admin, Role.ops, Role.service, Role.provider, Role.finance_approver
+        )
+    ),
+]
 Writer = Annotated[Principal, Depends(require_roles(Role.region_admin, Role.service))]
 
 
@@ -35,13 +41,27 @@ def get_unit(hsa_id: HsaPath, _p: Reader, session: ReadSessionDep) -> Unit:
 
 
 @router.put("/{hsa_id}", response_model=Unit)
-def put_unit(hsa_id: HsaPath, body: UnitIn, principal: Writer, session: SessionDep,
-             audit: AuditDep, rid: RequestIdDep, response: Response) -> Unit:
+def put_unit(
+    hsa_id: HsaPath,
+    body: UnitIn,
+    principal: Writer,
+    session: SessionDep,
+    audit: AuditDep,
+    rid: RequestIdDep,
+    response: Response,
+) -> Unit:
     """Create or update a unit (201 when created)."""
     with session.begin():
         saved, created = repo.upsert_unit(session, hsa_id, body)
         action = "unit.create" if created else "unit.update"
-        audit.record(session, principal=principal, action=action, entity_type="unit",
-                     entity_id=hsa_id, request_id=rid, details=body.model_dump(mode="json"))
+        audit.record(
+            session,
+            principal=principal,
+            action=action,
+            entity_type="unit",
+            entity_id=hsa_id,
+            request_id=rid,
+            details=body.model_dump(mode="json"),
+        )
     response.status_code = 201 if created else 200
     return saved

@@ -42,8 +42,9 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
-def load_rows(session: Session, table: Table, columns: Sequence[str],
-              rows: Iterable[Sequence[Any]]) -> None:
+def load_rows(
+    session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
     """Append rows (tuples in `columns` order) to a staging table in the caller's transaction."""
     raw = session.connection().connection.driver_connection
     cols = ", ".join(columns)
@@ -55,15 +56,23 @@ def load_rows(session: Session, table: Table, columns: Sequence[str],
     marks = ", ".join("?" for _ in columns)
     cur = raw.cursor()  # type: ignore[union-attr]
     try:
-        cur.executemany(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})",
-                        ([_sqlite_value(v) for v in row] for row in rows))
+        cur.executemany(
+            f"INSERT INTO {table.name} ({cols}) VALUES ({marks})",
+            ([_sqlite_value(v) for v in row] for row in rows),
+        )
     finally:
         cur.close()
 
 
-def stage_csv_rows(session: Session, table: Table, rows: Iterator[list[str]],
-                   order: Sequence[int], parse: Callable[[list[str]], ParsedRow],
-                   errors: RowErrors, progress: Callable[[int], None] | None) -> None:
+def stage_csv_rows(
+    session: Session,
+    table: Table,
+    rows: Iterator[list[str]],
+    order: Sequence[int],
+    parse: Callable[[list[str]], ParsedRow],
+    errors: RowErrors,
+    progress: Callable[[int], None] | None,
+) -> None:
     """Check every data row (columns put in `order`); stage the good ones, `row_no` first, in
     chunks while no error has been seen, so a bad file is read to the end but never half-loaded.
     """
@@ -74,8 +83,9 @@ def stage_csv_rows(session: Session, table: Table, rows: Iterator[list[str]],
         if not values:
             continue
         row_no += 1
-        staged, problems = parse([values[i] for i in order] if len(values) == len(order)
-                                 else values)
+        staged, problems = parse(
+            [values[i] for i in order] if len(values) == len(order) else values
+        )
         for name, message in problems:
             errors.add(row_no, name, message)
         if staged is None or errors:

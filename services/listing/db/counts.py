@@ -34,15 +34,25 @@ _PG_TUNING = ("SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off")
 
 def _statement(sql: str, on: dt.date, at: dt.datetime, unit_ids: list[int]) -> Any:
     return text(sql).bindparams(
-        bindparam("d", on, type_=Date), bindparam("t", at, type_=DateTime(timezone=True)),
-        bindparam("dy", ymd(on)), bindparam("units", unit_ids, expanding=True))
+        bindparam("d", on, type_=Date),
+        bindparam("t", at, type_=DateTime(timezone=True)),
+        bindparam("dy", ymd(on)),
+        bindparam("units", unit_ids, expanding=True),
+    )
 
 
-def read_counts(session: Session, *, on: dt.date, care_type: CareType, at: dt.datetime,
-                hsa_ids: frozenset[str] | None = None) -> Counts:
+def read_counts(
+    session: Session,
+    *,
+    on: dt.date,
+    care_type: CareType,
+    at: dt.datetime,
+    hsa_ids: frozenset[str] | None = None,
+) -> Counts:
     """Counts on `on` as known at `at`; `hsa_ids` limits the units (a provider's own)."""
     q = select(unit.c.id, unit.c.hsa_id, unit.c.active_from, unit.c.active_to).where(
-        unit.c.care_type == care_type.value)
+        unit.c.care_type == care_type.value
+    )
     if hsa_ids is not None:
         q = q.where(unit.c.hsa_id.in_(sorted(hsa_ids)))
     units = session.execute(q).all()
@@ -51,21 +61,52 @@ def read_counts(session: Session, *, on: dt.date, care_type: CareType, at: dt.da
     if is_postgres(session):
         for setting in _PG_TUNING:
             session.execute(text(setting))
-        rows = session.execute(_statement(
-            f"SELECT unit_id, age, sex, deso, GROUPING(age) AS by_deso, count(*) FROM ({_BASE}) b "
-            "GROUP BY GROUPING SETS ((unit_id, age, sex), (unit_id, deso))", on, at, ids)).all()
+        rows = session.execute(
+            _statement(
+                "SELECT unit_id, age, sex, deso, GROUPING(age) AS by_deso, count(*) "
+                f"FROM ({_BASE}) b "
+                "GROUP BY GROUPING SETS ((unit_id, age, sex), (unit_id, deso))",
+                on,
+                at,
+                ids,
+            )
+        ).all()
         age_sex = [(r[0], int(r[1]), r[2], int(r[5])) for r in rows if not r[4]]
         deso = [(r[0], r[3], int(r[5])) for r in rows if r[4]]
     else:
-        age_sex = [(r[0], int(r[1]), r[2], int(r[3])) for r in session.execute(_statement(
-            f"SELECT unit_id, age, sex, count(*) FROM ({_BASE}) b GROUP BY unit_id, age, sex",
-            on, at, ids))]
-        deso = [(r[0], r[1], int(r[2])) for r in session.execute(_statement(
-            f"SELECT unit_id, deso, count(*) FROM ({_BASE}) b GROUP BY unit_id, deso",
-            on, at, ids))]
-    active = [r.hsa_id for r in units
-              if r.active_from <= on and (r.active_to is None or r.active_to >= on)]
+        age_sex = [
+            (r[0], int(r[1]), r[2], int(r[3]))
+            for r in session.execute(
+                _statement(
+                    f"SELECT unit_id, age, sex, count(*) FROM ({_BASE}) b "
+                    "GROUP BY unit_id, age, sex",
+                    on,
+                    at,
+                    ids,
+                )
+            )
+        ]
+        deso = [
+            (r[0], r[1], int(r[2]))
+            for r in session.execute(
+                _statement(
+                    f"SELECT unit_id, deso, count(*) FROM ({_BASE}) b GROUP BY unit_id, deso",
+                    on,
+                    at,
+                    ids,
+                )
+            )
+        ]
+    active = [
+        r.hsa_id
+        for r in units
+        if r.active_from <= on and (r.active_to is None or r.active_to >= on)
+    ]
     return assemble_counts(
-        on=on, care_type=care_type, as_known_at=at, units=active,
+        on=on,
+        care_type=care_type,
+        as_known_at=at,
+        units=active,
         age_sex=[(names[u], a, s, n) for u, a, s, n in age_sex],
-        deso=[(names[u], c, n) for u, c, n in deso])
+        deso=[(names[u], c, n) for u, c, n in deso],
+    )

@@ -30,5 +30,6 @@ class RowErrors:
             return
         listed = len(self.errors)
         shown = "" if self.total <= listed else f" (the first {listed} listed)"
-        raise Unprocessable(f"{self.what}: {self.total} problem(s){shown}; nothing was imported",
-                            errors=self.errors)
+        raise Unprocessable(
+            f"{self.what}: {self.total} problem(s){shown}; nothing was imported", errors=self.errors
+        )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 # The columns a listing row is copied with when it is (re-)recorded, facts included.
-LISTING_FACT_COLUMNS = ("person_id, unit_id, valid_from, valid_to, reason, special_reason, "
-                        "birth_ymd, sex, count_deso, gone_on")
+LISTING_FACT_COLUMNS = (
+    "person_id, unit_id, valid_from, valid_to, reason, special_reason, "
+    "birth_ymd, sex, count_deso, gone_on"
+)
 
 
 def count_deso_sql(v: str) -> str:
@@ -17,8 +19,10 @@ def count_deso_sql(v: str) -> str:
 def gone_on_sql(v: str) -> str:
     """The first of death and moving out (portable: SQLite has no NULL-ignoring LEAST)."""
     d, m = f"{v}.deceased_on", f"{v}.moved_out_on"
-    return (f"CASE WHEN {d} IS NULL THEN {m} WHEN {m} IS NULL THEN {d} "
-            f"WHEN {d} < {m} THEN {d} ELSE {m} END")
+    return (
+        f"CASE WHEN {d} IS NULL THEN {m} WHEN {m} IS NULL THEN {d} "
+        f"WHEN {d} < {m} THEN {d} ELSE {m} END"
+    )
 
 
 def count_deso(deso_code: str | None, protected_identity: bool) -> str | None:

@@ -32,9 +32,14 @@ from services.listing.db.facts import LISTING_FACT_COLUMNS, count_deso_sql, gone
 from services.listing.domain.historic import LISTING_HEADER, parse_historic_row
 
 staging = Table(
-    "tmp_listing", MetaData(),
-    Column("row_no", Integer), Column("personnummer", String(12)), Column("hsa_id", String(64)),
-    Column("valid_from", Date), Column("valid_to", Date), Column("reason", String(20)),
+    "tmp_listing",
+    MetaData(),
+    Column("row_no", Integer),
+    Column("personnummer", String(12)),
+    Column("hsa_id", String(64)),
+    Column("valid_from", Date),
+    Column("valid_to", Date),
+    Column("reason", String(20)),
     Column("special_reason", Boolean),
     prefixes=["TEMPORARY"],
 )
@@ -44,12 +49,22 @@ def _staged(values: list[str]) -> ParsedRow:
     parsed, problems = parse_historic_row(values)
     if parsed is None:
         return None, problems
-    return (parsed.personnummer, parsed.hsa_id, parsed.valid_from, parsed.valid_to,
-            parsed.reason, parsed.special_reason), problems
+    return (
+        parsed.personnummer,
+        parsed.hsa_id,
+        parsed.valid_from,
+        parsed.valid_to,
+        parsed.reason,
+        parsed.special_reason,
+    ), problems
 
 
-def _stage(session: Session, lines: Iterable[str], progress: Callable[[int], None] | None,
-           errors: RowErrors) -> None:
+def _stage(
+    session: Session,
+    lines: Iterable[str],
+    progress: Callable[[int], None] | None,
+    errors: RowErrors,
+) -> None:
     reader = csv.reader(lines)
     header = [h.strip() for h in next(reader, [])]
     if sorted(header) != sorted(LISTING_HEADER) or len(header) != len(LISTING_HEADER):
@@ -92,9 +107,12 @@ ORDER BY row_no
 def _check(session: Session, errors: RowErrors) -> None:
     drop_temp(session, "tmp_listing_resolved")
     session.execute(text(_RESOLVE))
-    for row_no, person_id, unit_id in session.execute(text(
+    for row_no, person_id, unit_id in session.execute(
+        text(
             "SELECT row_no, person_id, unit_id FROM tmp_listing_resolved "
-            "WHERE person_id IS NULL OR unit_id IS NULL ORDER BY row_no")):
+            "WHERE person_id IS NULL OR unit_id IS NULL ORDER BY row_no"
+        )
+    ):
         if person_id is None:
             errors.add(int(row_no), "personnummer", "the person is not in the population register")
         if unit_id is None:
@@ -105,12 +123,18 @@ def _check(session: Session, errors: RowErrors) -> None:
         elif prev_row is None and row_no is not None:
             errors.add(int(row_no), "valid_from", "overlaps a listing already stored")
         elif row_no is not None:
-            errors.add(int(row_no), "valid_from",
-                       f"overlaps row {int(prev_row)} of the same person")
+            errors.add(
+                int(row_no), "valid_from", f"overlaps row {int(prev_row)} of the same person"
+            )
 
 
-def import_listings(session: Session, lines: Iterable[str], *, now: dt.datetime,
-                    progress: Callable[[int], None] | None = None) -> int:
+def import_listings(
+    session: Session,
+    lines: Iterable[str],
+    *,
+    now: dt.datetime,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Import historic listings inside the caller's transaction; returns the rows added."""
     errors = RowErrors("listing import")
     create_temp(session, staging)
@@ -118,9 +142,11 @@ def import_listings(session: Session, lines: Iterable[str], *, now: dt.datetime,
     if not errors:
         _check(session, errors)
     errors.raise_if_any()
-    insert = text(f"INSERT INTO listing ({LISTING_FACT_COLUMNS}, recorded_at) "
-                  f"SELECT {LISTING_FACT_COLUMNS}, :now "
-                  "FROM tmp_listing_resolved ORDER BY person_id, valid_from")
+    insert = text(
+        f"INSERT INTO listing ({LISTING_FACT_COLUMNS}, recorded_at) "
+        f"SELECT {LISTING_FACT_COLUMNS}, :now "
+        "FROM tmp_listing_resolved ORDER BY person_id, valid_from"
+    )
     stamp = bindparam("now", now, type_=DateTime(timezone=True))
     added = cast(CursorResult[Any], session.execute(insert.bindparams(stamp))).rowcount
     drop_temp(session, "tmp_listing_resolved")

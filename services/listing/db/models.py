@@ -31,7 +31,8 @@ audit_log, audit_head = audit_tables(metadata)
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 unit = Table(
-    "unit", metadata,
+    "unit",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("hsa_id", String(64), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
@@ -48,7 +49,8 @@ unit = Table(
 )
 
 person = Table(
-    "person", metadata,
+    "person",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("personnummer", String(12), nullable=False, unique=True),
     Column("birth_ymd", Integer, nullable=False),
@@ -59,7 +61,8 @@ person = Table(
 CURRENT = text("superseded_at IS NULL")
 
 person_version = Table(
-    "person_version", metadata,
+    "person_version",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("person_id", Integer, nullable=False),
     # Copied from person so the count reads one table per side of the join.
@@ -74,15 +77,21 @@ person_version = Table(
     Column("moved_out_on", Date, nullable=True),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("superseded_at", DateTime(timezone=True), nullable=True),
-    Index("ux_person_version_current", "person_id", unique=True,
-          sqlite_where=CURRENT, postgresql_where=CURRENT),
+    Index(
+        "ux_person_version_current",
+        "person_id",
+        unique=True,
+        sqlite_where=CURRENT,
+        postgresql_where=CURRENT,
+    ),
     Index("ix_person_version_person_recorded", "person_id", "recorded_at"),
 )
 
 OPEN_CURRENT = text("valid_to IS NULL AND superseded_at IS NULL")
 
 listing = Table(
-    "listing", metadata,
+    "listing",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("person_id", Integer, nullable=False),
     Column("unit_id", Integer, nullable=False),
@@ -100,9 +109,19 @@ listing = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("superseded_at", DateTime(timezone=True), nullable=True),
     # At most one open listing per person among current rows, on every database.
-    Index("ux_listing_open_current", "person_id", unique=True,
-          sqlite_where=OPEN_CURRENT, postgresql_where=OPEN_CURRENT),
+    Index(
+        "ux_listing_open_current",
+        "person_id",
+        unique=True,
+        sqlite_where=OPEN_CURRENT,
+        postgresql_where=OPEN_CURRENT,
+    ),
     Index("ix_listing_person_from", "person_id", "valid_from"),
-    Index("ix_listing_unit_current", "unit_id", "valid_from",
-          sqlite_where=CURRENT, postgresql_where=CURRENT),
+    Index(
+        "ix_listing_unit_current",
+        "unit_id",
+        "valid_from",
+        sqlite_where=CURRENT,
+        postgresql_where=CURRENT,
+    ),
 )

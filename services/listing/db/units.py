@@ -15,24 +15,36 @@ from shared.schemas.listing import Unit, UnitIn
 
 def _to_unit(row: Any) -> Unit:
     return Unit(
-        hsa_id=row.hsa_id, name=row.name, municipality_code=row.municipality_code,
-        ownership=row.ownership, care_type=row.care_type, lat=row.lat, lon=row.lon,
+        hsa_id=row.hsa_id,
+        name=row.name,
+        municipality_code=row.municipality_code,
+        ownership=row.ownership,
+        care_type=row.care_type,
+        lat=row.lat,
+        lon=row.lon,
         distance_to_hospital_km=Decimal(row.distance_to_hospital_km),
-        active_from=row.active_from, active_to=row.active_to,
+        active_from=row.active_from,
+        active_to=row.active_to,
     )
 
 
 def upsert_unit(session: Session, hsa_id: str, data: UnitIn) -> tuple[Unit, bool]:
     """Create or update; returns the unit and whether it was created."""
     values = {
-        "name": data.name, "municipality_code": data.municipality_code,
-        "ownership": data.ownership.value, "care_type": data.care_type.value,
-        "lat": data.lat, "lon": data.lon,
+        "name": data.name,
+        "municipality_code": data.municipality_code,
+        "ownership": data.ownership.value,
+        "care_type": data.care_type.value,
+        "lat": data.lat,
+        "lon": data.lon,
         "distance_to_hospital_km": str(data.distance_to_hospital_km),
-        "active_from": data.active_from, "active_to": data.active_to, "updated_at": utcnow(),
+        "active_from": data.active_from,
+        "active_to": data.active_to,
+        "updated_at": utcnow(),
     }
     existing = session.execute(
-        select(unit.c.id).where(unit.c.hsa_id == hsa_id).with_for_update()).scalar_one_or_none()
+        select(unit.c.id).where(unit.c.hsa_id == hsa_id).with_for_update()
+    ).scalar_one_or_none()
     if existing is None:
         session.execute(unit.insert().values(hsa_id=hsa_id, **values))
     else:
@@ -52,4 +64,3 @@ def list_units(session: Session) -> list[Unit]:
 def unit_row(session: Session, hsa_id: str) -> Any | None:
     """The stored row (with its surrogate id), or None."""
     return session.execute(select(unit).where(unit.c.hsa_id == hsa_id)).first()
-

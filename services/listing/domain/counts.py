@@ -15,9 +15,15 @@ def ymd(day: dt.date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
-def assemble_counts(*, on: dt.date, care_type: CareType, as_known_at: dt.datetime,
-                    units: Iterable[str], age_sex: Iterable[tuple[str, int, str, int]],
-                    deso: Iterable[tuple[str, str | None, int]]) -> Counts:
+def assemble_counts(
+    *,
+    on: dt.date,
+    care_type: CareType,
+    as_known_at: dt.datetime,
+    units: Iterable[str],
+    age_sex: Iterable[tuple[str, int, str, int]],
+    deso: Iterable[tuple[str, str | None, int]],
+) -> Counts:
     """Every unit in `units` appears, with zeros where nobody is listed."""
     by_age: dict[str, list[AgeSexCount]] = defaultdict(list)
     by_deso: dict[str, list[DesoCount]] = defaultdict(list)
@@ -29,11 +35,18 @@ def assemble_counts(*, on: dt.date, care_type: CareType, as_known_at: dt.datetim
         by_deso[hsa_id].append(DesoCount(deso_code=code, count=n))
     shown = sorted(set(units) | set(listed))
     result = [
-        UnitCount(hsa_id=h, listed=listed[h],
-                  by_age_sex=sorted(by_age[h], key=lambda c: (c.age, c.sex.value)),
-                  by_deso=sorted(by_deso[h],
-                                 key=lambda c: (c.deso_code is None, c.deso_code or "")))
+        UnitCount(
+            hsa_id=h,
+            listed=listed[h],
+            by_age_sex=sorted(by_age[h], key=lambda c: (c.age, c.sex.value)),
+            by_deso=sorted(by_deso[h], key=lambda c: (c.deso_code is None, c.deso_code or "")),
+        )
         for h in shown
     ]
-    return Counts(date=on, care_type=care_type, as_known_at=as_known_at,
-                  total=sum(listed.values()), units=result)
+    return Counts(
+        date=on,
+        care_type=care_type,
+        as_known_at=as_known_at,
+        total=sum(listed.values()),
+        units=result,
+    )

@@ -28,8 +28,9 @@ def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
-def choose_unit(units: Sequence[Candidate], *, lat: float | None, lon: float | None,
-                municipality_code: str) -> Candidate | None:
+def choose_unit(
+    units: Sequence[Candidate], *, lat: float | None, lon: float | None, municipality_code: str
+) -> Candidate | None:
     """Nearest unit (ties: lowest hsa_id); without coordinates, the municipality's lowest hsa_id."""
     if lat is None or lon is None:
         local = [u for u in units if u.municipality_code == municipality_code]
@@ -37,5 +38,10 @@ def choose_unit(units: Sequence[Candidate], *, lat: float | None, lon: float | N
     placed = [u for u in units if u.lat is not None and u.lon is not None]
     if not placed:
         return None
-    return min(placed, key=lambda u: (great_circle_km(lat, lon, u.lat, u.lon),  # type: ignore[arg-type]
-                                      u.hsa_id))
+    return min(
+        placed,
+        key=lambda u: (
+            great_circle_km(lat, lon, u.lat, u.lon),  # type: ignore[arg-type]
+            u.hsa_id,
+        ),
+    )

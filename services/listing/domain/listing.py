@@ -43,8 +43,9 @@ class Refusal(Exception):
         self.kind = kind
 
 
-def unit_refusal(*, care_type: str, active_from: dt.date, active_to: dt.date | None,
-                 on: dt.date) -> str | None:
+def unit_refusal(
+    *, care_type: str, active_from: dt.date, active_to: dt.date | None, on: dt.date
+) -> str | None:
     if care_type != "primary":
         return f"the unit is a {care_type} unit; listings are for primary care"
     if on < active_from or (active_to is not None and on > active_to):
@@ -52,8 +53,9 @@ def unit_refusal(*, care_type: str, active_from: dt.date, active_to: dt.date | N
     return None
 
 
-def person_refusal(*, deceased_on: dt.date | None, moved_out_on: dt.date | None,
-                   on: dt.date) -> str | None:
+def person_refusal(
+    *, deceased_on: dt.date | None, moved_out_on: dt.date | None, on: dt.date
+) -> str | None:
     if deceased_on is not None and deceased_on < on:
         return "the person died before valid_from"
     if moved_out_on is not None and moved_out_on < on:
@@ -61,16 +63,19 @@ def person_refusal(*, deceased_on: dt.date | None, moved_out_on: dt.date | None,
     return None
 
 
-def choice_refusal(periods: list[Period], *, new_from: dt.date, reason: str,
-                   special_reason: bool) -> str | None:
+def choice_refusal(
+    periods: list[Period], *, new_from: dt.date, reason: str, special_reason: bool
+) -> str | None:
     """A third change by choice within 365 days is refused unless there are special reasons."""
     if reason != Reason.choice or special_reason:
         return None
     start = new_from - dt.timedelta(days=CHOICE_WINDOW_DAYS - 1)
     recent = [p for p in periods if p.reason == Reason.choice and start <= p.valid_from <= new_from]
     if len(recent) >= MAX_CHOICES_IN_WINDOW:
-        return (f"already {len(recent)} listings by choice in the 365 days ending on valid_from; "
-                "a further change needs special_reason")
+        return (
+            f"already {len(recent)} listings by choice in the 365 days ending on valid_from; "
+            "a further change needs special_reason"
+        )
     return None
 
 

@@ -13,8 +13,16 @@ from dataclasses import dataclass
 from services.listing.domain.counts import ymd
 from shared.ids import InvalidIdentityNumber, parse_identity_number
 
-REGISTER_HEADER = ("personnummer", "municipality_code", "deso_code", "lat", "lon",
-                   "protected_identity", "deceased_on", "moved_out_on")
+REGISTER_HEADER = (
+    "personnummer",
+    "municipality_code",
+    "deso_code",
+    "lat",
+    "lon",
+    "protected_identity",
+    "deceased_on",
+    "moved_out_on",
+)
 _MUNICIPALITY = re.compile(r"^\d{4}$")
 _DESO = re.compile(r"^[0-9A-Z]{9}$")
 _BOOLS = {"true": True, "false": False}
@@ -83,7 +91,8 @@ def parse_register_row(values: list[str]) -> tuple[RegisterRow | None, list[Fiel
     if len(values) != len(REGISTER_HEADER):
         return None, [("row", f"has {len(values)} fields, expected {len(REGISTER_HEADER)}")]
     pnr, municipality, deso, lat_s, lon_s, protected_s, deceased_s, moved_s = (
-        v.strip() for v in values)
+        v.strip() for v in values
+    )
     identity = None
     try:
         identity = parse_identity_number(pnr)
@@ -96,8 +105,9 @@ def parse_register_row(values: list[str]) -> tuple[RegisterRow | None, list[Fiel
     lat = _coordinate(lat_s, "lat", 90, errors)
     lon = _coordinate(lon_s, "lon", 180, errors)
     if (lat is None) != (lon is None) and not any(f in ("lat", "lon") for f, _ in errors):
-        errors.append(("lat" if lat is None else "lon",
-                       "lat and lon are given together or not at all"))
+        errors.append(
+            ("lat" if lat is None else "lon", "lat and lon are given together or not at all")
+        )
     protected = _BOOLS.get(protected_s.lower())
     if protected is None:
         errors.append(("protected_identity", "must be true or false"))
@@ -106,8 +116,15 @@ def parse_register_row(values: list[str]) -> tuple[RegisterRow | None, list[Fiel
     if errors or identity is None or protected is None:
         return None, errors
     return RegisterRow(
-        personnummer=identity.value, birth_ymd=ymd(identity.birth_date), sex=identity.sex,
-        is_coordination=identity.is_coordination_number, municipality_code=municipality,
-        deso_code=deso or None, lat=lat, lon=lon, protected_identity=protected,
-        deceased_on=deceased, moved_out_on=moved,
+        personnummer=identity.value,
+        birth_ymd=ymd(identity.birth_date),
+        sex=identity.sex,
+        is_coordination=identity.is_coordination_number,
+        municipality_code=municipality,
+        deso_code=deso or None,
+        lat=lat,
+        lon=lon,
+        protected_identity=protected,
+        deceased_on=deceased,
+        moved_out_on=moved,
     ), []

@@ -16,8 +16,16 @@ from shared.deps import (
     get_session,
 )
 
-__all__ = ["AuditDep", "ListingDep", "ReadSessionsDep", "RequestIdDep", "SessionDep",
-           "SessionsDep", "get_listing", "get_session"]
+__all__ = [
+    "AuditDep",
+    "ListingDep",
+    "ReadSessionsDep",
+    "RequestIdDep",
+    "SessionDep",
+    "SessionsDep",
+    "get_listing",
+    "get_session",
+]
 
 
 def get_listing(request: Request) -> ListingReader:

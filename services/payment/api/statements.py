@@ -50,12 +50,20 @@ def list_statements(
     p = Period.parse(period)
     with sessions() as session:
         found = repo.list_statements(
-            session, principal, period=p, version=version, hsa_id=hsa_id,
+            session,
+            principal,
+            period=p,
+            version=version,
+            hsa_id=hsa_id,
             approved_only=approved_only,
         )
         # The version comes with the statements; look it up only when there are none.
-        chosen = found[0].version if found else repo.resolve_version(
-            session, principal, period=p, version=version, approved_only=approved_only
+        chosen = (
+            found[0].version
+            if found
+            else repo.resolve_version(
+                session, principal, period=p, version=version, approved_only=approved_only
+            )
         )
     return StatementList(period=p, version=chosen, statements=found)
 

@@ -507,7 +507,8 @@ def list_statements(
     """A period's statements of `version`, or (None) of the newest version this principal may
     read, found in the same query: one round trip on the providers' hot path."""
     chosen: Any = (
-        version if version is not None
+        version
+        if version is not None
         else _newest_version(principal, period, approved_only).scalar_subquery()
     )
     where = and_(payment_run.c.period == str(period), payment_run.c.version == chosen)

@@ -97,10 +97,17 @@ def upgrade() -> None:
         sa.Column("superseded_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_person_version"),
     )
-    op.create_index("ux_person_version_current", "person_version", ["person_id"], unique=True,
-                    sqlite_where=CURRENT, postgresql_where=CURRENT)
-    op.create_index("ix_person_version_person_recorded", "person_version",
-                    ["person_id", "recorded_at"])
+    op.create_index(
+        "ux_person_version_current",
+        "person_version",
+        ["person_id"],
+        unique=True,
+        sqlite_where=CURRENT,
+        postgresql_where=CURRENT,
+    )
+    op.create_index(
+        "ix_person_version_person_recorded", "person_version", ["person_id", "recorded_at"]
+    )
     op.create_table(
         "listing",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
@@ -117,14 +124,26 @@ def upgrade() -> None:
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("superseded_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_listing"),
-        sa.CheckConstraint("valid_to IS NULL OR valid_to >= valid_from",
-                           name="ck_listing_period_order"),
+        sa.CheckConstraint(
+            "valid_to IS NULL OR valid_to >= valid_from", name="ck_listing_period_order"
+        ),
     )
-    op.create_index("ux_listing_open_current", "listing", ["person_id"], unique=True,
-                    sqlite_where=OPEN_CURRENT, postgresql_where=OPEN_CURRENT)
+    op.create_index(
+        "ux_listing_open_current",
+        "listing",
+        ["person_id"],
+        unique=True,
+        sqlite_where=OPEN_CURRENT,
+        postgresql_where=OPEN_CURRENT,
+    )
     op.create_index("ix_listing_person_from", "listing", ["person_id", "valid_from"])
-    op.create_index("ix_listing_unit_current", "listing", ["unit_id", "valid_from"],
-                    sqlite_where=CURRENT, postgresql_where=CURRENT)
+    op.create_index(
+        "ix_listing_unit_current",
+        "listing",
+        ["unit_id", "valid_from"],
+        sqlite_where=CURRENT,
+        postgresql_where=CURRENT,
+    )
     if op.get_bind().dialect.name == "postgresql":
         # Defence in depth: no two current listings of a person overlap, whatever the code does.
         op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
