@@ -1,4 +1,8 @@
-"""Assembles a service's FastAPI app: errors, request ids, security headers, limits, health."""
+"""Assembles a service's FastAPI app: errors, request ids, security headers, limits, health.
+
+Every service's `main.py` calls `build_service` and nothing else, so logging, the lifespan,
+engine disposal, middleware and error handlers cannot drift apart between services again.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,23 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
 from anyio import to_thread
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.audit_api import make_audit_router
+from shared.context import ServiceContext
 from shared.db import DEFAULT_POOL_SIZE
+from shared.deps import get_session
 from shared.errors import PROBLEM_JSON, install_error_handlers
-from shared.logging import configure_structlog, install_log_redaction
+from shared.logging import configure_logging, configure_structlog, install_log_redaction
 from shared.settings import Settings
 
 SECURITY_HEADERS = {
@@ -218,4 +225,36 @@ def create_service_app(
         """Liveness: open, no data."""
         return {"status": "ok", "service": title}
 
+    return app
+
+
+def build_service(
+    context: ServiceContext,
+    routers: Iterable[APIRouter],
+    *,
+    large_body_paths: tuple[str, ...] = (),
+    version: str = "0.1.0",
+) -> FastAPI:
+    """The one way a service app is built: logging, lifespan and disposal, middleware, error
+    handlers, /healthz, the service's routers and its audit API."""
+    configure_logging(context.settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            context.close()
+
+    app = create_service_app(
+        title=context.name,
+        settings=context.settings,
+        version=version,
+        lifespan=lifespan,
+        large_body_paths=large_body_paths,
+    )
+    app.state.context = context
+    for router in routers:
+        app.include_router(router)
+    app.include_router(make_audit_router(get_session=get_session, audit=context.audit))
     return app

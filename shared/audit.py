@@ -45,7 +45,7 @@ def audit_tables(metadata: MetaData) -> tuple[Table, Table]:
         metadata,
         Column(
             "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),  # noqa: E501
+        ),
         Column("at", DateTime(timezone=True), nullable=False, index=True),
         Column("actor_sub", String(200), nullable=False, index=True),
         Column("actor_roles", String(200), nullable=False),

@@ -38,6 +38,9 @@ class Role(StrEnum):
     service = "service"
 
 
+# Roles that see every unit's data; a provider without one of them sees only its own units.
+WIDE_ROLES = frozenset({Role.region_admin, Role.finance_approver, Role.service})
+
 ASYMMETRIC_ALGORITHMS = ["RS256", "ES256"]
 LEEWAY_S = 30
 
@@ -54,14 +57,17 @@ class Principal:
         return bool(self.roles.intersection(roles))
 
     @property
+    def is_wide(self) -> bool:
+        """Holds a role that reads every unit (WIDE_ROLES)."""
+        return bool(self.roles & WIDE_ROLES)
+
+    @property
     def is_provider_only(self) -> bool:
         """A provider without any wider role: its reads are scoped to its own units."""
-        return Role.provider in self.roles and not self.has(
-            Role.region_admin, Role.finance_approver, Role.service
-        )
+        return Role.provider in self.roles and not self.is_wide
 
     def may_see_unit(self, hsa_id: str) -> bool:
-        if self.has(Role.region_admin, Role.finance_approver, Role.service):
+        if self.is_wide:
             return True
         return Role.provider in self.roles and hsa_id in self.hsa_ids
 
@@ -118,18 +124,20 @@ class JwksKeys:
 
     def _load(self) -> dict[str, Any]:
         if self.file is not None:
-            return json.loads(self.file.read_text())  # type: ignore[no-any-return,unused-ignore]
-        assert self.url is not None
-        with httpx.Client(transport=self._transport, timeout=5.0) as client:
-            response = client.get(self.url, headers={"Accept": "application/json"})
-            response.raise_for_status()
-            return response.json()  # type: ignore[no-any-return,unused-ignore]
+            document: object = json.loads(self.file.read_text())
+        else:
+            assert self.url is not None
+            with httpx.Client(transport=self._transport, timeout=5.0) as client:
+                response = client.get(self.url, headers={"Accept": "application/json"})
+                response.raise_for_status()
+                document = response.json()
+        return document if isinstance(document, dict) else {}  # not a JWKS: no keys
 
     def _refresh(self) -> None:
         self._fetched_at = self._clock()
         data = self._load()
         keys: dict[str, jwt.PyJWK] = {}
-        for jwk in data.get("keys", []) if isinstance(data, dict) else []:
+        for jwk in data.get("keys", []):
             if not isinstance(jwk, dict) or jwk.get("use", "sig") != "sig" or not jwk.get("kid"):
                 continue
             try:
@@ -255,7 +263,7 @@ def get_verifier(request: Request) -> TokenVerifier:
     if verifier is None:
         verifier = TokenVerifier(getattr(request.app.state, "settings", None) or get_settings())
         request.app.state.verifier = verifier
-    return verifier  # type: ignore[no-any-return,unused-ignore]
+    return verifier
 
 
 async def current_principal(
@@ -276,16 +284,24 @@ async def current_principal(
     return principal
 
 
-def require_roles(*allowed: Role) -> Callable[..., Any]:
-    """A dependency that lets through only principals holding one of the roles."""
+class RoleCheck:
+    """A dependency that lets through only principals holding one of `allowed_roles` (which the
+    roles-table test reads from every route)."""
 
-    async def _check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if not principal.has(*allowed):
+    def __init__(self, allowed: Iterable[Role]) -> None:
+        self.allowed_roles = frozenset(allowed)
+
+    async def __call__(
+        self, principal: Annotated[Principal, Depends(current_principal)]
+    ) -> Principal:
+        if not principal.has(*self.allowed_roles):
             raise Forbidden("this role may not call this endpoint")
         return principal
 
-    _check.allowed_roles = frozenset(allowed)  # type: ignore[attr-defined]
-    return _check
+
+def require_roles(*allowed: Role) -> RoleCheck:
+    """The dependency for a route that only these roles may call."""
+    return RoleCheck(allowed)
 
 
 @dataclass(frozen=True)
@@ -303,9 +319,9 @@ def _allowed_roles(dependant: Any) -> frozenset[Role] | None:
     stack = list(dependant.dependencies)
     while stack:
         dep = stack.pop()
-        allowed = getattr(dep.call, "allowed_roles", None)
-        if allowed is not None:
-            found = frozenset(allowed) if found is None else found & frozenset(allowed)
+        if isinstance(dep.call, RoleCheck):
+            allowed = dep.call.allowed_roles
+            found = allowed if found is None else found & allowed
         stack.extend(dep.dependencies)
     return found
 
@@ -313,7 +329,7 @@ def _allowed_roles(dependant: Any) -> frozenset[Role] | None:
 def api_routes(app: FastAPI) -> Iterable[tuple[str, set[str], Any]]:
     """(path, methods, dependant) of every API route, included routers flattened."""
     try:  # FastAPI versions that include routers lazily expose their effective routes here
-        from fastapi.routing import iter_route_contexts  # type: ignore[attr-defined,unused-ignore]
+        from fastapi.routing import iter_route_contexts
     except ImportError:  # pragma: no cover - older FastAPI: included routes are copied in
         for route in app.routes:
             if isinstance(route, APIRoute):

@@ -1,7 +1,6 @@
 """FastAPI dependencies every service uses: sessions, the audit log, the request id.
 
-They read what each service's create_app puts on app.state: `db` (a shared.db.Database)
-and `audit` (a shared.audit.AuditLog).
+They read the service's context (`shared.app.ServiceContext`, put there by build_service).
 """
 
 from __future__ import annotations
@@ -13,21 +12,26 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.audit import AuditLog
+from shared.context import ServiceContext, context_of
+
+
+def _context(request: Request) -> ServiceContext:
+    return context_of(request.app, ServiceContext)
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """A session for a request that may write (on SQLite it begins as a writer)."""
-    yield from request.app.state.db.session()
+    yield from _context(request).db.session()
 
 
 def get_read_session(request: Request) -> Iterator[Session]:
     """A session for a request that only reads (on SQLite it does not wait for writers)."""
-    with request.app.state.db.read_sessionmaker() as session:
+    with _context(request).db.read_sessionmaker() as session:
         yield session
 
 
 def get_sessions(request: Request) -> sessionmaker[Session]:
-    return request.app.state.db.sessionmaker
+    return _context(request).db.sessionmaker
 
 
 async def get_read_sessions(request: Request) -> sessionmaker[Session]:
@@ -36,11 +40,11 @@ async def get_read_sessions(request: Request) -> sessionmaker[Session]:
     A generator dependency costs two extra threadpool hops per request, which dominate a
     hot read path such as statement fetch.
     """
-    return request.app.state.db.read_sessionmaker
+    return _context(request).db.read_sessionmaker
 
 
 def get_audit(request: Request) -> AuditLog:
-    return request.app.state.audit
+    return _context(request).audit
 
 
 def request_id(request: Request) -> str | None:

@@ -66,9 +66,27 @@ class PayloadTooLarge(HalsovalError):
     title = "Payload too large"
 
 
+class BadGateway(HalsovalError):
+    """A peer answered, but not as its contract says: retrying will not help."""
+
+    status_code = 502
+    title = "Bad gateway"
+
+
 class ServiceUnavailable(HalsovalError):
+    """A peer or the database is away for now: the caller may retry after a while."""
+
     status_code = 503
     title = "Service unavailable"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        retry_after_s: int = 5,
+    ) -> None:
+        super().__init__(detail, errors=errors, headers={"Retry-After": str(retry_after_s)})
 
 
 def problem(

@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from typing import Any
+from typing import Any, Literal, TypeVar, overload
 
 import httpx
 import stamina
+from pydantic import TypeAdapter, ValidationError
 
 from shared.auth import Role, mint_token
-from shared.errors import ServiceUnavailable
+from shared.errors import BadGateway, ServiceUnavailable
 from shared.settings import ServiceName, Settings
 
 
@@ -115,8 +116,17 @@ class ServiceTokenSource:
         return token, ttl
 
 
+T = TypeVar("T")
+
+
 class ServiceClient:
-    """A small client for one peer service; never forwards the caller's token."""
+    """A small client for one peer service; never forwards the caller's token.
+
+    One error policy for every peer call, so no service answers the same fault differently:
+    unreachable, timed out or a 5xx → 503 with Retry-After (the peer may come back); an answer
+    that breaks the contract (an unexpected status, not JSON, not the shape of the shared
+    model) → 502 (retrying will not help); a 404 the caller asked to tolerate → None.
+    """
 
     def __init__(
         self,
@@ -164,13 +174,70 @@ class ServiceClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
-        response = self.request("GET", path, **kwargs)
-        if response.status_code >= 500:
-            raise ServiceUnavailable(
-                f"the {self.peer} service answered {response.status_code} for {path}"
-            )
-        response.raise_for_status()
-        return response.json()
+        """The JSON of a 200 answer, under the error policy above."""
+        return self._json(self._checked(self.request("GET", path, **kwargs), path, False), path)
+
+    @overload
+    def get(
+        self,
+        path: str,
+        contract: TypeAdapter[T],
+        *,
+        params: dict[str, str] | None = None,
+        missing_ok: Literal[False] = False,
+    ) -> T: ...
+
+    @overload
+    def get(
+        self,
+        path: str,
+        contract: TypeAdapter[T],
+        *,
+        params: dict[str, str] | None = None,
+        missing_ok: Literal[True],
+    ) -> T | None: ...
+
+    def get(
+        self,
+        path: str,
+        contract: TypeAdapter[T],
+        *,
+        params: dict[str, str] | None = None,
+        missing_ok: bool = False,
+    ) -> T | None:
+        """GET and validate against a shared contract; None for a tolerated 404."""
+        response = self._checked(self.request("GET", path, params=params), path, missing_ok)
+        if response is None:
+            return None
+        try:
+            return contract.validate_json(response.content)
+        except ValidationError as exc:
+            errors = exc.errors()
+            where = ".".join(str(p) for p in errors[0]["loc"]) if errors else ""
+            what = errors[0]["msg"] if errors else "invalid"
+            raise BadGateway(
+                f"the {self.peer} service answered {path} with data this service cannot read "
+                f"({where or 'body'}: {what})"
+            ) from exc
+
+    def _checked(
+        self, response: httpx.Response, path: str, missing_ok: bool
+    ) -> httpx.Response | None:
+        status = response.status_code
+        if status >= 500:
+            raise ServiceUnavailable(f"the {self.peer} service answered {status} for {path}")
+        if status == 404 and missing_ok:
+            return None
+        if status != 200:
+            raise BadGateway(f"the {self.peer} service refused {path} with {status}")
+        return response
+
+    def _json(self, response: httpx.Response | None, path: str) -> Any:
+        assert response is not None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise BadGateway(f"the {self.peer} service answered {path} with no JSON") from exc
 
     def close(self) -> None:
         self._client.close()

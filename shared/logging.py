@@ -12,7 +12,7 @@ import logging
 import sys
 import traceback
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -101,7 +101,7 @@ class _RedactingFilter(logging.Filter):
         return True
 
 
-class _ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg,unused-ignore]
+class _ServiceHandler(logging.StreamHandler[TextIO]):
     """Marks the handler configure_logging installs, so a second call replaces only it."""
 
 

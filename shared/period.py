@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+from shared.patterns import PERIOD, PERIOD_PATTERN
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -21,7 +20,7 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        m = _PERIOD.match(text) if isinstance(text, str) else None
+        m = PERIOD.match(text) if isinstance(text, str) else None
         if m is None:
             raise ValueError("period must be YYYY-MM, e.g. 2026-03")
         return cls(int(m.group(1)), int(m.group(2)))
@@ -66,9 +65,7 @@ PeriodStr = Annotated[
     Period,
     BeforeValidator(_to_period),
     PlainSerializer(str, return_type=str),
-    WithJsonSchema(
-        {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "examples": ["2026-03"]}
-    ),
+    WithJsonSchema({"type": "string", "pattern": PERIOD_PATTERN, "examples": ["2026-03"]}),
 ]
 
 

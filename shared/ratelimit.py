@@ -68,7 +68,7 @@ def provider_bucket(request: Request) -> TokenBucket:
             else TokenBucket(rate_per_s=settings.provider_rate_per_s, burst=settings.provider_burst)
         )
         request.app.state.provider_bucket = bucket
-    return bucket  # type: ignore[no-any-return,unused-ignore]
+    return bucket
 
 
 async def provider_rate_limit(

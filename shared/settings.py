@@ -76,7 +76,7 @@ class Settings(BaseSettings):
             if "*" in self.cors_origins:
                 raise ValueError("ENV=production refuses CORS_ORIGINS=*: list the allowed origins")
             for name in ("listing", "payment", "lastresort"):
-                if self.database_url(name).startswith("sqlite"):  # type: ignore[arg-type,unused-ignore]
+                if self.database_url(name).startswith("sqlite"):
                     raise ValueError(
                         f"ENV=production refuses SQLite: "
                         f"set {name.upper()}_DATABASE_URL to PostgreSQL"

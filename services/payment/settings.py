@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from shared.settings import Settings, get_settings
+from shared.settings import ServiceName, Settings, get_settings
 
-__all__ = ["Settings", "database_url", "get_settings"]
+SERVICE: ServiceName = "payment"
+
+__all__ = ["SERVICE", "Settings", "database_url", "get_settings"]
 
 
 def database_url(settings: Settings) -> str:
     """PAYMENT_DATABASE_URL, else var/payment.db."""
-    return settings.database_url("payment")
+    return settings.database_url(SERVICE)

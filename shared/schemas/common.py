@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
+from shared.patterns import DESO_PATTERN, HSA_ID_MAX_LENGTH, HSA_ID_PATTERN, MUNICIPALITY_PATTERN
+
 
 class CareType(StrEnum):
     primary = "primary"
@@ -23,6 +25,6 @@ class Sex(StrEnum):
     F = "F"
 
 
-HsaId = Annotated[str, StringConstraints(pattern=r"^SE\d{10}-[0-9A-Za-z]{1,31}$", max_length=64)]
-MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
-DesoCode = Annotated[str, StringConstraints(min_length=9, max_length=9, pattern=r"^[0-9A-Z]{9}$")]
+HsaId = Annotated[str, StringConstraints(pattern=HSA_ID_PATTERN, max_length=HSA_ID_MAX_LENGTH)]
+MunicipalityCode = Annotated[str, StringConstraints(pattern=MUNICIPALITY_PATTERN)]
+DesoCode = Annotated[str, StringConstraints(min_length=9, max_length=9, pattern=DESO_PATTERN)]

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from services.listing.db.migrate import migrate
 from services.listing.main import create_app
 from shared.auth import mint_token
+from shared.context import ServiceContext, context_of
 from shared.ids import make_identity_number
 from shared.settings import Settings
 
@@ -48,7 +49,7 @@ def listing(new_database_url: Callable[[str], str], tmp_path: Any) -> Iterator[L
     settings = Settings(data_dir=tmp_path, listing_database_url=url, env="test")
     app = create_app(settings, database_url=url)
     yield Listing(app=app, url=url, settings=settings)
-    app.state.db.dispose()
+    context_of(app, ServiceContext).db.dispose()
 
 
 def pnr(year: int, month: int, day: int, serial: int = 123, *, coordination: bool = False) -> str:

@@ -13,6 +13,7 @@ import time
 
 from services.listing.db import listings as repo
 from services.listing.db.clock import change_moment
+from shared.context import ServiceContext, context_of
 from tests.listing.conftest import (
     Listing,
     import_register,
@@ -56,7 +57,7 @@ def test_a_change_in_flight_is_waited_for_and_the_read_is_reproducible(listing: 
 
     reader = threading.Thread(target=read_counts)
     reader.start()
-    db = listing.app.state.db
+    db = context_of(listing.app, ServiceContext).db
     with db.sessionmaker() as session, session.begin():
         now = change_moment(session)
         repo.create_listing(

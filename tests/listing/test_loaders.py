@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from services.listing import loaders
 from services.listing.cli import app
+from shared.context import ServiceContext, context_of
 from shared.errors import Unprocessable
 from tests.listing.conftest import Listing, pnr, register_csv, register_row, unit_body
 
@@ -29,7 +30,7 @@ def _files(tmp: Path) -> tuple[Path, Path]:
 
 
 def test_loaders_import_units_register_and_history(listing: Listing, tmp_path: Path) -> None:
-    db, s = listing.app.state.db, listing.settings
+    db, s = context_of(listing.app, ServiceContext).db, listing.settings
     units, register = _files(tmp_path)
     assert loaders.import_units_file(db, s, units) == (2, 0)
     assert loaders.import_register_file(db, s, register).inserted == 3
@@ -57,7 +58,7 @@ def test_loaders_import_units_register_and_history(listing: Listing, tmp_path: P
 def test_listing_import_refuses_overlaps_unknowns_and_writes_nothing(
     listing: Listing, tmp_path: Path
 ) -> None:
-    db, s = listing.app.state.db, listing.settings
+    db, s = context_of(listing.app, ServiceContext).db, listing.settings
     units, register = _files(tmp_path)
     loaders.import_units_file(db, s, units)
     loaders.import_register_file(db, s, register)

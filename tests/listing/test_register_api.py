@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
+from shared.context import ServiceContext, context_of
 from tests.listing.conftest import Listing, import_register, pnr, register_csv, register_row
 
 A, B, C = pnr(1980, 5, 17, 123), pnr(1990, 1, 2, 456), pnr(2001, 12, 31, 789)
@@ -122,4 +123,4 @@ def test_import_is_exempt_from_the_general_body_limit_but_has_its_own(
     monkeypatch.setattr(register_api, "MAX_IMPORT_BYTES", 200)
     too_big = import_register(client, body)
     assert too_big.status_code == 413
-    app.state.db.dispose()
+    context_of(app, ServiceContext).db.dispose()

@@ -7,7 +7,9 @@ from decimal import Decimal as D
 
 from sqlalchemy import func, select
 
+from services.payment.api.deps import PaymentContext
 from services.payment.db.models import payment_run, payment_statement, payment_statement_line
+from shared.context import context_of
 from shared.db import make_engine
 from tests.payment.conftest import (
     ADMIN,
@@ -224,10 +226,11 @@ def test_rereading_a_versions_counts_reproduces_it_exactly(harness: PaymentHarne
     harness.listing.set_counts([count_json(A, {30: 1}, {None: 1})])  # the listings change later
     assert harness.run().json()["version"] == 2
     app = harness.client.app
-    reader = app.state.listing  # type: ignore[attr-defined]
+    context = context_of(app, PaymentContext)
+    reader = context.listing
     known = dt.datetime.fromisoformat(v1["as_known_at"])
     counts = reader.counts(dt.date(2026, 2, 28), as_known_at=known)
-    with app.state.db.sessionmaker() as session:  # type: ignore[attr-defined]
+    with context.db.sessionmaker() as session:
         stored = repo.get_model(session, 2026, v1["model_version"])
         run = repo.get_run(session, v1["run_id"])
     assert stored is not None and run is not None

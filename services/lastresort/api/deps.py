@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -9,11 +10,13 @@ from fastapi import Depends, Request
 from services.lastresort.peers import Peers
 from services.lastresort.settings import LastResortConfig
 from shared.auth import Role, require_roles
+from shared.context import ServiceContext, context_of
 from shared.deps import AuditDep, ReadSessionDep, SessionDep, get_session
 from shared.deps import RequestIdDep as RequestId
 
 __all__ = [
     "AuditDep",
+    "LastResortContext",
     "ConfigDep",
     "PeersDep",
     "ReadSessionDep",
@@ -23,12 +26,20 @@ __all__ = [
 ]
 
 
+@dataclass(kw_only=True)
+class LastResortContext(ServiceContext):
+    """The last-resort service's state: the shared parts, its two peers and its configuration."""
+
+    peers: Peers
+    config: LastResortConfig
+
+
 def get_peers(request: Request) -> Peers:
-    return request.app.state.peers
+    return context_of(request.app, LastResortContext).peers
 
 
 def get_config(request: Request) -> LastResortConfig:
-    return request.app.state.config
+    return context_of(request.app, LastResortContext).config
 
 
 PeersDep = Annotated[Peers, Depends(get_peers)]

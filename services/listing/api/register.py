@@ -12,6 +12,7 @@ from services.listing.api.deps import get_audit, request_id
 from services.listing.loaders import import_register_stream
 from services.listing.settings import MAX_IMPORT_BYTES
 from shared.auth import Principal, Role, require_roles
+from shared.context import ServiceContext, context_of
 from shared.errors import HalsovalError, PayloadTooLarge
 
 router = APIRouter(prefix="/v1/register", tags=["register"])
@@ -41,7 +42,7 @@ async def import_register_csv(request: Request, principal: Importer) -> dict[str
         spool.seek(0)
         result = await run_in_threadpool(
             import_register_stream,
-            request.app.state.db,
+            context_of(request.app, ServiceContext).db,
             get_audit(request),
             principal,
             spool,

@@ -1,12 +1,14 @@
-"""Dependencies of the payment routes: database sessions, the listing reader, the audit log."""
+"""Dependencies of the payment routes: the service's context, sessions, the listing reader."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from services.payment.listing import ListingReader
+from shared.context import ServiceContext, context_of
 from shared.deps import (
     AuditDep,
     ReadSessionsDep,
@@ -19,6 +21,7 @@ from shared.deps import (
 __all__ = [
     "AuditDep",
     "ListingDep",
+    "PaymentContext",
     "ReadSessionsDep",
     "RequestIdDep",
     "SessionDep",
@@ -28,8 +31,15 @@ __all__ = [
 ]
 
 
+@dataclass(kw_only=True)
+class PaymentContext(ServiceContext):
+    """The payment service's state: the shared parts and its one peer, the listing service."""
+
+    listing: ListingReader
+
+
 def get_listing(request: Request) -> ListingReader:
-    return request.app.state.listing
+    return context_of(request.app, PaymentContext).listing
 
 
 ListingDep = Annotated[ListingReader, Depends(get_listing)]
