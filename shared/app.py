@@ -24,8 +24,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.audit_api import make_audit_router
 from shared.context import ServiceContext
 from shared.db import DEFAULT_POOL_SIZE
-from shared.deps import get_session
-from shared.errors import PROBLEM_JSON, install_error_handlers
+from shared.deps import get_read_session, get_session
+from shared.errors import (
+    DATABASE_UNAVAILABLE,
+    DB_FAULT,
+    PROBLEM_JSON,
+    install_error_handlers,
+    is_database_unavailable,
+)
+from shared.ids import redact_identity_numbers
 from shared.logging import configure_logging, configure_structlog, install_log_redaction
 from shared.settings import Settings
 
@@ -44,7 +51,9 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'"
 # Encoded once: every answer carries them (the docs pages load assets, so no CSP there).
 _DOCS_HEADERS = tuple((k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items())
 _API_HEADERS = (*_DOCS_HEADERS, (b"content-security-policy", API_CSP.encode()))
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+# A caller's X-Request-ID is echoed, logged and stored in the audit trail, so it must be a
+# plain token, and one that carries no identity number (else a fresh id is used).
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = logging.getLogger("halsoval.app")
 
 
@@ -89,7 +98,7 @@ class ServiceMiddleware:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         request_id = headers.get("x-request-id", "")
-        if not _REQUEST_ID.match(request_id):
+        if not _REQUEST_ID.match(request_id) or redact_identity_numbers(request_id) != request_id:
             request_id = uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         path: str = scope["path"]
@@ -99,12 +108,20 @@ class ServiceMiddleware:
             (b"x-request-id", request_id.encode()),
             *(_DOCS_HEADERS if path.startswith(("/docs", "/redoc")) else _API_HEADERS),
         ]
-        state = {"started": False, "too_large": False, "received": 0}
+        # A read that met a lost database connection is answered again once, on a fresh one:
+        # the first 503 is held back (nothing of it has been sent) and the request re-run.
+        retryable = scope.get("method") in ("GET", "HEAD")
+        state = {"started": False, "too_large": False, "received": 0, "discard": False}
 
         async def send_with_headers(message: Message) -> None:
+            if state["discard"]:
+                return
             if message["type"] == "http.response.start":
                 if state["too_large"]:
                     return  # the 413 below replaces whatever the app answered
+                if retryable and message["status"] == 503 and scope["state"].pop(DB_FAULT, False):
+                    state["discard"] = True
+                    return
                 state["started"] = True
                 present = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [
@@ -146,7 +163,15 @@ class ServiceMiddleware:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
             await self.app(scope, counting_receive, send_with_headers)
+            if state["discard"]:
+                log.warning("database fault in %s %s: answering it again once", "GET", path)
+                retryable, state["discard"] = False, False
+                await self.app(scope, counting_receive, send_with_headers)
         except Exception as exc:
+            if is_database_unavailable(exc) and not state["started"]:
+                log.error("database unavailable in %s %s: %s", scope.get("method"), path, exc)
+                await send_problem(503, "Service unavailable", DATABASE_UNAVAILABLE)
+                return
             if not state["too_large"]:
                 # Never leak a stack trace or SQL to the caller; the (redacted) log has it.
                 log.error(
@@ -256,5 +281,9 @@ def build_service(
     app.state.context = context
     for router in routers:
         app.include_router(router)
-    app.include_router(make_audit_router(get_session=get_session, audit=context.audit))
+    app.include_router(
+        make_audit_router(
+            get_session=get_session, get_read_session=get_read_session, audit=context.audit
+        )
+    )
     return app

@@ -132,16 +132,26 @@ def _page(session: Session, audit: AuditLog, f: AuditFilter, person_hash: str | 
     return AuditPage(items=items, next_after_id=items[-1].id if more and items else None)
 
 
-def make_audit_router(*, get_session: Callable[..., Any], audit: AuditLog) -> APIRouter:
-    """GET /v1/audit and POST /v1/audit/search for one service, region_admin only."""
+def make_audit_router(
+    *,
+    get_session: Callable[..., Any],
+    audit: AuditLog,
+    get_read_session: Callable[..., Any] | None = None,
+) -> APIRouter:
+    """GET /v1/audit and POST /v1/audit/search for one service, region_admin only.
+
+    GET reads through a read session (on SQLite it never waits behind a long write); the
+    search may write its own audit row, so it takes a writing session.
+    """
     router = APIRouter(prefix="/v1/audit", tags=["audit"])
     Admin = Annotated[Principal, Depends(require_roles(Role.region_admin))]
     SessionDep = Annotated[Session, Depends(get_session)]
+    ReadSessionDep = Annotated[Session, Depends(get_read_session or get_session)]
 
     @router.get("", response_model=AuditPage)
     def list_audit(
         _principal: Admin,
-        session: SessionDep,
+        session: ReadSessionDep,
         from_: Annotated[dt.datetime | None, Query(alias="from")] = None,
         to: dt.datetime | None = None,
         actor: str | None = None,

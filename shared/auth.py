@@ -27,6 +27,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from shared.errors import Forbidden, Unauthorized
+from shared.ratelimit import limit_provider
 from shared.settings import DEFAULT_AUTH_SECRET, Settings, get_settings
 
 
@@ -286,16 +287,19 @@ async def current_principal(
 
 class RoleCheck:
     """A dependency that lets through only principals holding one of `allowed_roles` (which the
-    roles-table test reads from every route)."""
+    roles-table test reads from every route). A route open to providers is provider-facing, so
+    the check also counts a provider token against its rate limit (shared.ratelimit)."""
 
     def __init__(self, allowed: Iterable[Role]) -> None:
         self.allowed_roles = frozenset(allowed)
 
     async def __call__(
-        self, principal: Annotated[Principal, Depends(current_principal)]
+        self, request: Request, principal: Annotated[Principal, Depends(current_principal)]
     ) -> Principal:
         if not principal.has(*self.allowed_roles):
             raise Forbidden("this role may not call this endpoint")
+        if Role.provider in self.allowed_roles and principal.is_provider_only:
+            await limit_provider(request, principal.sub)
         return principal
 
 

@@ -8,11 +8,16 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.ids import redact_identity_numbers
 
 PROBLEM_JSON = "application/problem+json"
+# Set on the request's state when a database fault was answered 503 (shared.app retries reads).
+DB_FAULT = "database_fault"
+DATABASE_UNAVAILABLE = "the database is unavailable right now; retry shortly"
+DATABASE_RETRY_AFTER_S = 2
 log = logging.getLogger("halsoval.errors")
 
 
@@ -89,6 +94,18 @@ class ServiceUnavailable(HalsovalError):
         super().__init__(detail, errors=errors, headers={"Retry-After": str(retry_after_s)})
 
 
+def is_database_unavailable(exc: BaseException) -> bool:
+    """A fault of the database's availability, not of the request: a lost or refused
+    connection, a pool timeout, SQLite's busy timeout. Answered 503, never 500."""
+    if isinstance(exc, sa_exc.TimeoutError):  # no connection free in the pool in time
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        return exc.connection_invalidated or isinstance(
+            exc, sa_exc.OperationalError | sa_exc.InterfaceError
+        )
+    return False
+
+
 def problem(
     status: int,
     title: str,
@@ -145,6 +162,20 @@ def install_error_handlers(app: FastAPI) -> None:
             detail if exc.status_code != 404 else "Not found",
             detail,
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(sa_exc.SQLAlchemyError)
+    async def _database(request: Request, exc: sa_exc.SQLAlchemyError) -> JSONResponse:
+        if not is_database_unavailable(exc):
+            return await _unexpected(request, exc)
+        # The error's text names the host and port: it goes to the log, not to the caller.
+        log.error("database unavailable: %s", redact_identity_numbers(str(exc.__cause__ or exc)))
+        setattr(request.state, DB_FAULT, True)
+        return problem(
+            503,
+            "Service unavailable",
+            DATABASE_UNAVAILABLE,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
         )
 
     @app.exception_handler(Exception)

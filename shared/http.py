@@ -9,6 +9,7 @@ AUTH_CLIENT_SECRET), or, in development, is minted as HS256 from AUTH_SECRET.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from typing import Any, Literal, TypeVar, overload
@@ -117,6 +118,7 @@ class ServiceTokenSource:
 
 
 T = TypeVar("T")
+log = logging.getLogger("halsoval.http")
 
 
 class ServiceClient:
@@ -167,9 +169,10 @@ class ServiceClient:
                         response = self._client.request(method, path, headers=headers, **kwargs)
                     return response
         except httpx.HTTPError as exc:
+            # The peer's address stays in the log: an answer never reveals internal hosts.
+            log.warning("%s service at %s unreachable: %r", self.peer, self.base_url, exc)
             raise ServiceUnavailable(
-                f"the {self.peer} service at {self.base_url} could not be "
-                f"reached ({type(exc).__name__})"
+                f"the {self.peer} service could not be reached ({type(exc).__name__})"
             ) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -1,7 +1,10 @@
 """Swedish personal identity numbers: personnummer and samordningsnummer.
 
 Our own small validator because no library gets samordningsnummer right. Only the
-12-digit form is accepted: in the 10-digit form the century would be a guess.
+12-digit form is accepted: in the 10-digit form the century would be a guess. Beyond the
+checksum, a number must be one that can have been issued: ASCII digits only, a birth date from
+1870 up to today (Europe/Stockholm), and a serial number (digits 9 to 11) other than 000,
+which the Tax Agency never issues.
 """
 
 from __future__ import annotations
@@ -12,9 +15,20 @@ import hmac
 import re
 from dataclasses import dataclass
 from typing import Literal
+from zoneinfo import ZoneInfo
 
-_PATTERN = re.compile(r"^(\d{8})-?(\d{4})$")
+# [0-9], not \d: Python's \d also matches Arabic-Indic, fullwidth and other digits. The
+# separator is a hyphen, or a plus for someone aged 100 or more (redundant with 12 digits).
+_PATTERN = re.compile(r"^([0-9]{8})[-+]?([0-9]{4})$")
+_TEN_DIGITS = re.compile(r"^[0-9]{6}[-+]?[0-9]{4}$")
 COORDINATION_DAY_OFFSET = 60
+EARLIEST_BIRTH = dt.date(1870, 1, 1)
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def today_in_sweden() -> dt.date:
+    """The date in Sweden now: what "born after today" is measured against."""
+    return dt.datetime.now(STOCKHOLM).date()
 
 
 class InvalidIdentityNumber(ValueError):
@@ -45,13 +59,16 @@ class IdentityNumber:
         return self.value
 
 
-def parse_identity_number(text: str) -> IdentityNumber:
-    """Validate and normalise; raise InvalidIdentityNumber saying what is wrong."""
+def parse_identity_number(text: str, *, today: dt.date | None = None) -> IdentityNumber:
+    """Validate and normalise; raise InvalidIdentityNumber saying what is wrong.
+
+    `today` defaults to the date in Sweden; a bulk import passes it once for all its rows.
+    """
     if not isinstance(text, str):
         raise InvalidIdentityNumber("must be a string")
     m = _PATTERN.match(text.strip())
     if m is None:
-        if re.fullmatch(r"\d{6}[-+]?\d{4}", text.strip()):
+        if _TEN_DIGITS.match(text.strip()):
             raise InvalidIdentityNumber("10-digit form is not accepted: give all 12 digits")
         raise InvalidIdentityNumber(
             "must be 12 digits, YYYYMMDDNNNC (a hyphen after the date is allowed)"
@@ -65,6 +82,12 @@ def parse_identity_number(text: str) -> IdentityNumber:
         birth = dt.date(year, month, day)
     except ValueError as exc:
         raise InvalidIdentityNumber("the date part is not a real date") from exc
+    if birth < EARLIEST_BIRTH:
+        raise InvalidIdentityNumber(f"the birth date is before {EARLIEST_BIRTH.year}")
+    if birth > (today or today_in_sweden()):
+        raise InvalidIdentityNumber("the birth date is in the future")
+    if tail[:3] == "000":
+        raise InvalidIdentityNumber("the serial number 000 is never issued")
     digits = date_part + tail
     if luhn_check_digit(digits[2:11]) != int(digits[11]):
         raise InvalidIdentityNumber("check digit does not match")
@@ -74,9 +97,9 @@ def parse_identity_number(text: str) -> IdentityNumber:
     )
 
 
-def is_valid_identity_number(text: str) -> bool:
+def is_valid_identity_number(text: str, *, today: dt.date | None = None) -> bool:
     try:
-        parse_identity_number(text)
+        parse_identity_number(text, today=today)
     except InvalidIdentityNumber:
         return False
     return True
@@ -84,8 +107,8 @@ def is_valid_identity_number(text: str) -> bool:
 
 def make_identity_number(birth: dt.date, serial: int, *, coordination: bool = False) -> str:
     """Build a valid number from a birth date and a 3-digit serial (for generators and tests)."""
-    if not 0 <= serial <= 999:
-        raise ValueError("serial must be 0..999")
+    if not 1 <= serial <= 999:
+        raise ValueError("serial must be 1..999 (000 is never issued)")
     day = birth.day + (COORDINATION_DAY_OFFSET if coordination else 0)
     nine = f"{birth.year % 100:02d}{birth.month:02d}{day:02d}{serial:03d}"
     return f"{birth.year:04d}{birth.month:02d}{day:02d}{serial:03d}{luhn_check_digit(nine)}"
@@ -111,4 +134,6 @@ def _redact_match(match: re.Match[str]) -> str:
     return match.group(0)
 
 
-_REDACT = re.compile(r"(?<!\d)(?:19|20)?\d{6}[-+]?\d{4}(?!\d)")
+# Every century the validator accepts (1870 onwards), with or without a separator. \d on
+# purpose: redacting a non-ASCII look-alike too costs nothing.
+_REDACT = re.compile(r"(?<!\d)(?:18|19|20)?\d{6}[-+]?\d{4}(?!\d)")

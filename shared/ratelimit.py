@@ -1,21 +1,30 @@
-"""Per-token rate limits on provider-facing endpoints.
+"""Per-token rate limits on provider-facing endpoints, with the `limits` library.
 
-In-process token buckets keyed by the token's subject: each replica limits on its own,
-so the effective limit behind a load balancer is the per-replica limit times the
-replicas (docs/security.md). Region roles and services are not limited here. The rate
-and burst come from PROVIDER_RATE_PER_S and PROVIDER_BURST; each app gets its own buckets.
+Every route whose roles include `provider` limits a provider token (one without a wider role)
+as part of its role check (`shared.auth.RoleCheck`), so no provider-facing route can forget it.
+The window is a moving one: at most PROVIDER_BURST requests in any PROVIDER_BURST /
+PROVIDER_RATE_PER_S seconds, which averages PROVIDER_RATE_PER_S. With REDIS_URL set the
+counts live in Redis and every replica of a service shares them; otherwise each process counts
+on its own (docs/security.md). Should Redis be unreachable, the process counts on its own until
+it is back: a provider is still limited, and no request fails because of the limiter.
 """
 
 from __future__ import annotations
 
-import threading
+import logging
+import math
 import time
-from typing import Annotated
 
-from fastapi import Depends, Request
+from anyio import to_thread
+from fastapi import Request
+from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 
-from shared.auth import Principal, current_principal
 from shared.errors import HalsovalError
+from shared.settings import Settings
+
+log = logging.getLogger("halsoval.ratelimit")
 
 
 class TooManyRequests(HalsovalError):
@@ -23,63 +32,88 @@ class TooManyRequests(HalsovalError):
     title = "Too many requests"
 
 
-class TokenBucket:
-    """A token bucket per key; full (idle) buckets are forgotten so memory stays bounded."""
+class ProviderLimiter:
+    """The per-token limit of one service; `namespace` keeps services' counts apart in Redis."""
 
-    def __init__(self, rate_per_s: float, burst: int, *, max_keys: int = 100_000) -> None:
+    def __init__(
+        self,
+        *,
+        rate_per_s: float,
+        burst: int,
+        namespace: str = "halsoval",
+        redis_url: str | None = None,
+    ) -> None:
         if rate_per_s <= 0 or burst < 1:
-            raise ValueError("rate_per_s must be > 0 and burst >= 1")
-        self.rate = rate_per_s
-        self.burst = burst
-        self.max_keys = max_keys
-        self._state: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def _prune(self, now: float) -> None:
-        full_after = self.burst / self.rate
-        self._state = {k: v for k, v in self._state.items() if now - v[1] < full_after}
-
-    def allow(self, key: str) -> tuple[bool, float]:
-        """Take one token; answer whether allowed and, if not, seconds until one is free."""
-        now = time.monotonic()
-        with self._lock:
-            if len(self._state) >= self.max_keys:
-                self._prune(now)
-            tokens, last = self._state.get(key, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-            if tokens >= 1:
-                self._state[key] = (tokens - 1, now)
-                return True, 0.0
-            self._state[key] = (tokens, now)
-            return False, (1 - tokens) / self.rate
-
-
-PROVIDER_BUCKET = TokenBucket(rate_per_s=50.0, burst=200)
-
-
-def provider_bucket(request: Request) -> TokenBucket:
-    """The app's bucket, built from its settings on first use (PROVIDER_BUCKET without settings)."""
-    bucket = getattr(request.app.state, "provider_bucket", None)
-    if bucket is None:
-        settings = getattr(request.app.state, "settings", None)
-        bucket = (
-            PROVIDER_BUCKET
-            if settings is None
-            else TokenBucket(rate_per_s=settings.provider_rate_per_s, burst=settings.provider_burst)
-        )
-        request.app.state.provider_bucket = bucket
-    return bucket
-
-
-async def provider_rate_limit(
-    request: Request, principal: Annotated[Principal, Depends(current_principal)]
-) -> Principal:
-    """Limit provider tokens; add as a dependency on every provider-facing route."""
-    if principal.is_provider_only:
-        ok, wait = provider_bucket(request).allow(principal.sub)
-        if not ok:
-            raise TooManyRequests(
-                "rate limit exceeded for this token; retry later",
-                headers={"Retry-After": str(max(1, int(wait + 0.999)))},
+            raise ValueError("PROVIDER_RATE_PER_S must be > 0 and PROVIDER_BURST >= 1")
+        self.item = RateLimitItemPerSecond(burst, max(1, math.ceil(burst / rate_per_s)))
+        self.namespace = namespace
+        self._local = MovingWindowRateLimiter(MemoryStorage())
+        self._shared = (
+            MovingWindowRateLimiter(
+                storage_from_string(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
             )
-    return principal
+            if redis_url
+            else None
+        )
+
+    @property
+    def is_shared(self) -> bool:
+        return self._shared is not None
+
+    def allow(self, key: str) -> tuple[bool, int]:
+        """Count one request; answer whether it may pass and, if not, seconds to wait."""
+        if self._shared is not None:
+            try:
+                return self._hit(self._shared, key)
+            except Exception as exc:  # the Redis client's errors: connection, timeout, auth
+                log.warning("rate limit store unreachable, counting in process: %s", type(exc))
+        return self._hit(self._local, key)
+
+    def _hit(self, limiter: MovingWindowRateLimiter, key: str) -> tuple[bool, int]:
+        if limiter.hit(self.item, self.namespace, key):
+            return True, 0
+        reset = limiter.get_window_stats(self.item, self.namespace, key).reset_time
+        return False, max(1, math.ceil(reset - time.time()))
+
+
+def limiter_for(settings: Settings, namespace: str) -> ProviderLimiter:
+    return ProviderLimiter(
+        rate_per_s=settings.provider_rate_per_s,
+        burst=settings.provider_burst,
+        namespace=namespace,
+        redis_url=settings.redis_url,
+    )
+
+
+def _app_limiter(request: Request) -> ProviderLimiter:
+    """The app's limiter, built from its settings on first use."""
+    limiter = getattr(request.app.state, "provider_limiter", None)
+    if not isinstance(limiter, ProviderLimiter):
+        settings = getattr(request.app.state, "settings", None)
+        limiter = limiter_for(
+            settings if isinstance(settings, Settings) else Settings(),
+            str(getattr(request.app, "title", "halsoval")),
+        )
+        request.app.state.provider_limiter = limiter
+    return limiter
+
+
+async def limit_provider(request: Request, sub: str) -> None:
+    """Count a provider token's request against its limit (once per request); 429 past it."""
+    if getattr(request.state, "provider_limited", False):
+        return
+    request.state.provider_limited = True
+    limiter = _app_limiter(request)
+    if limiter.is_shared:
+        ok, wait = await to_thread.run_sync(limiter.allow, sub)
+    else:
+        ok, wait = limiter.allow(sub)
+    if not ok:
+        raise TooManyRequests(
+            "rate limit exceeded for this token; retry later",
+            headers={"Retry-After": str(wait)},
+        )
+
+
+async def provider_rate_limit() -> None:
+    """Transitional: the role check of every provider-facing route applies the limit now."""

@@ -56,7 +56,10 @@ class Settings(BaseSettings):
     # Streaming/large-upload paths (create_service_app(large_body_paths=...)) get this cap instead.
     max_upload_bytes: int = 2 * 1024 * 1024 * 1024
     cors_origins: list[str] = []
-    # Per-token limits on provider-facing endpoints (shared.ratelimit), per replica.
+    # Per-token limits on provider-facing endpoints (shared.ratelimit): at most PROVIDER_BURST
+    # requests in any PROVIDER_BURST / PROVIDER_RATE_PER_S seconds; shared by every replica of
+    # a service through Redis when REDIS_URL is set (redis://host:6379/0), else per process.
+    redis_url: str | None = None
     provider_rate_per_s: float = 50.0
     provider_burst: int = 200
 

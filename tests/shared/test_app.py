@@ -128,6 +128,10 @@ def test_request_id_is_echoed_when_sane_and_replaced_otherwise(client: TestClien
     bad = client.get("/healthz", headers={"X-Request-ID": f"x {PNR} <script>"})
     assert bad.headers["X-Request-ID"] != f"x {PNR} <script>"
     assert len(bad.headers["X-Request-ID"]) == 32
+    # A plain token that is an identity number (with or without its hyphen) is not echoed.
+    for sneaky in (PNR, f"{PNR[:8]}-{PNR[8:]}", f"req.{PNR}"):
+        echoed = client.get("/healthz", headers={"X-Request-ID": sneaky}).headers["X-Request-ID"]
+        assert PNR[:8] not in echoed and len(echoed) == 32
 
 
 def test_no_cors_by_default(client: TestClient) -> None:
@@ -315,3 +319,75 @@ def test_the_request_threadpool_is_sized_to_the_pool_and_the_service_lifespan_st
         assert client.get("/tokens").status_code == 200
     assert seen == [DEFAULT_POOL_SIZE]
     assert events == ["start", "stop"]
+
+
+# --- database faults are 503, and a read is answered again once ---------------------------
+
+
+def _db_fault_app(failures: int, error: Exception) -> tuple[FastAPI, list[str]]:
+    calls: list[str] = []
+    app = create_service_app(title="t", settings=Settings())
+
+    def flaky(method: str) -> dict[str, str]:
+        calls.append(method)
+        if len(calls) <= failures:
+            raise error
+        return {"ok": method}
+
+    @app.get("/v1/read")
+    def read() -> dict[str, str]:
+        return flaky("GET")
+
+    @app.post("/v1/write")
+    def write() -> dict[str, str]:
+        return flaky("POST")
+
+    return app, calls
+
+
+def _lost_connection() -> Exception:
+    import sqlalchemy.exc
+
+    orig = ConnectionError("connection to server at 10.1.2.3 (db.internal), port 5432 failed")
+    return sqlalchemy.exc.OperationalError("SELECT 1", {}, orig)
+
+
+def test_a_lost_database_connection_is_503_with_retry_after_and_no_address() -> None:
+    app, calls = _db_fault_app(failures=5, error=_lost_connection())
+    r = TestClient(app).post("/v1/write")
+    assert r.status_code == 503 and calls == ["POST"]  # a write is never repeated
+    assert r.headers["content-type"] == "application/problem+json"
+    assert int(r.headers["Retry-After"]) >= 1
+    assert "database is unavailable" in r.json()["detail"]
+    assert "10.1.2.3" not in r.text and "db.internal" not in r.text and "5432" not in r.text
+
+
+def test_a_read_meeting_a_lost_connection_is_answered_again_once() -> None:
+    app, calls = _db_fault_app(failures=1, error=_lost_connection())
+    r = TestClient(app).get("/v1/read")
+    assert r.status_code == 200 and r.json() == {"ok": "GET"} and calls == ["GET", "GET"]
+    app, calls = _db_fault_app(failures=2, error=_lost_connection())
+    r = TestClient(app).get("/v1/read")
+    assert r.status_code == 503 and calls == ["GET", "GET"]
+
+
+def test_a_pool_timeout_and_sqlite_busy_are_503_too() -> None:
+    import sqlite3
+
+    import sqlalchemy.exc
+
+    busy = sqlalchemy.exc.OperationalError(
+        "INSERT", {}, sqlite3.OperationalError("database is locked")
+    )
+    for error in (sqlalchemy.exc.TimeoutError("QueuePool limit of size 16 reached"), busy):
+        app, _calls = _db_fault_app(failures=5, error=error)
+        assert TestClient(app).post("/v1/write").status_code == 503
+
+
+def test_other_database_errors_stay_500_without_detail() -> None:
+    import sqlalchemy.exc
+
+    error = sqlalchemy.exc.IntegrityError("INSERT", {}, ValueError(f"duplicate {PNR}"))
+    app, _calls = _db_fault_app(failures=5, error=error)
+    r = TestClient(app, raise_server_exceptions=False).post("/v1/write")
+    assert r.status_code == 500 and PNR not in r.text

@@ -19,8 +19,9 @@ from shared.ids import (
     redact_identity_numbers,
 )
 
-births = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2099, 12, 31))
-serials = st.integers(min_value=0, max_value=999)
+TODAY = dt.date(2026, 12, 1)
+births = st.dates(min_value=dt.date(1900, 1, 1), max_value=TODAY)
+serials = st.integers(min_value=1, max_value=999)
 
 
 def _stdnum_valid(number: str) -> bool:
@@ -48,7 +49,9 @@ def test_validity_matches_stdnum_for_ordinary_numbers(
     year: int, month: int, day: int, tail: int
 ) -> None:
     number = f"{year:04d}{month:02d}{day:02d}{tail:04d}"
-    assert is_valid_identity_number(number) == _stdnum_valid(number)
+    # stdnum checks the shape, the date and the checksum; we also refuse what is never issued.
+    issued = tail // 10 != 0 and number[:8] <= TODAY.strftime("%Y%m%d")
+    assert is_valid_identity_number(number, today=TODAY) == (_stdnum_valid(number) and issued)
 
 
 @given(births, serials, st.integers(0, 11), st.integers(1, 9))
@@ -91,3 +94,68 @@ def test_keyed_hash_and_redaction() -> None:
     assert keyed_hash(number, "k1") != keyed_hash(number, "k2")
     assert number not in keyed_hash(number, "k1")
     assert redact_identity_numbers(f"person {number} listed") == "person [personnummer] listed"
+
+
+# The shared test data of the personnummer project (github.com/personnummer/meta,
+# testdata/list.json), which its implementations in every language are checked against:
+# (long form, separated long form, valid, coordination number, male).
+PERSONNUMMER_META = [
+    ("201509160006", "20150916-0006", False, False, False),  # serial 000
+    ("190905271474", "19090527+1474", True, False, True),
+    ("198707049996", "19870704-9996", False, False, True),
+    ("198211059954", "19821105-9954", True, False, True),
+    ("193901829913", "19390182-9913", False, True, True),
+    ("195705749959", "19570574-9959", True, True, True),
+    ("201211209941", "20121120-9941", False, False, False),
+    ("199012119948", "19901211-9948", True, False, False),
+    ("201210759984", "20121075-9984", False, True, False),
+    ("197306749982", "19730674-9982", True, True, False),
+    ("187912219990", "18791221+9990", True, False, True),
+    ("200012099891", "20001209-9891", True, False, True),
+    ("19090527 1474", "19090527 1474", False, False, True),
+]
+
+
+@pytest.mark.parametrize(("long", "separated", "valid", "coordination", "male"), PERSONNUMMER_META)
+def test_agrees_with_the_personnummer_projects_shared_test_data(
+    long: str, separated: str, valid: bool, coordination: bool, male: bool
+) -> None:
+    for text in (long, separated):
+        assert is_valid_identity_number(text, today=TODAY) is valid, text
+        if valid:
+            parsed = parse_identity_number(text, today=TODAY)
+            assert parsed.is_coordination_number is coordination
+            assert parsed.sex == ("M" if male else "F")
+
+
+def test_python_stdnum_accepts_the_serial_000_that_the_peers_refuse() -> None:
+    """Why we do not delegate to stdnum: it accepts a number that is never issued."""
+    assert _stdnum_valid("201509160006")
+    with pytest.raises(InvalidIdentityNumber, match="000"):
+        parse_identity_number("201509160006", today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("٢٠١٥٠٩١٦٠٠١٣", "12 digits"),  # Arabic-Indic digits
+        ("２０１５０９１６００１３", "12 digits"),  # fullwidth digits
+        ("18691231" + "0000", "before 1870"),
+        ("20261202" + "1234", "future"),
+    ],
+)
+def test_refusals_say_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(InvalidIdentityNumber, match=message):
+        parse_identity_number(text, today=TODAY)
+
+
+def test_born_today_is_accepted_and_tomorrow_is_not() -> None:
+    number = make_identity_number(TODAY, 123)
+    assert is_valid_identity_number(number, today=TODAY)
+    assert not is_valid_identity_number(number, today=TODAY - dt.timedelta(days=1))
+
+
+def test_redaction_covers_every_century_the_validator_accepts() -> None:
+    for number in ("18791221+9990", "187912219990", "19090527+1474", "200012099891"):
+        assert is_valid_identity_number(number, today=TODAY)
+        assert redact_identity_numbers(f"x {number} y") == "x [personnummer] y"
