@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -108,6 +109,9 @@ listing = Table(
     Column("gone_on", Date, nullable=True),  # first of deceased_on / moved_out_on
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("superseded_at", DateTime(timezone=True), nullable=True),
+    # As the first migration made it: the naming convention turns this name into
+    # ck_listing_ck_listing_period_order in every database.
+    CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="ck_listing_period_order"),
     # At most one open listing per person among current rows, on every database.
     Index(
         "ux_listing_open_current",
