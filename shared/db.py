@@ -119,6 +119,8 @@ def migrate(url: str, script_location: Path, revision: str = "head") -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    # New revisions are named YYYY-MM-DD_<revision>_<slug>.py in every service (tests check it).
+    cfg.set_main_option("file_template", "%%(year)d-%%(month).2d-%%(day).2d_%%(rev)s_%%(slug)s")
     cfg.attributes["configure_logger"] = False
     if is_sqlite(url):
         _ensure_sqlite_dir(url)

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from shared.db import migrate as _migrate
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def migrate(url: str) -> None:
-    _migrate(url, MIGRATIONS)
+def migrate(url: str, revision: str = "head") -> None:
+    """Bring the last-resort database at `url` to `revision` (the newest migration by default)."""
+    _migrate(url, MIGRATIONS, revision)

@@ -1,4 +1,4 @@
-"""Runs the listing service's own Alembic history."""
+"""Runs the listing service's own Alembic history against its own database."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 from shared.db import migrate as _migrate
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def migrate(url: str) -> None:
-    """Bring the listing database at `url` to the newest migration."""
-    _migrate(url, MIGRATIONS)
+def migrate(url: str, revision: str = "head") -> None:
+    """Bring the listing database at `url` to `revision` (the newest migration by default)."""
+    _migrate(url, MIGRATIONS, revision)

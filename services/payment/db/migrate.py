@@ -10,4 +10,5 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def migrate(url: str, revision: str = "head") -> None:
+    """Bring the payment database at `url` to `revision` (the newest migration by default)."""
     _migrate(url, MIGRATIONS, revision)
