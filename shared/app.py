@@ -34,6 +34,7 @@ from shared.errors import (
 )
 from shared.ids import redact_identity_numbers
 from shared.logging import configure_logging, configure_structlog, install_log_redaction
+from shared.openapi import add_problem_responses
 from shared.settings import Settings
 
 SECURITY_HEADERS = {
@@ -194,6 +195,17 @@ class ServiceMiddleware:
             )
 
 
+class ServiceAPI(FastAPI):
+    """FastAPI whose OpenAPI document lists every operation's problem+json answers."""
+
+    def openapi(self) -> dict[str, Any]:
+        if not self.openapi_schema:
+            schema = super().openapi()
+            add_problem_responses(self, schema)
+            self.openapi_schema = schema
+        return self.openapi_schema
+
+
 def create_service_app(
     *,
     title: str,
@@ -218,7 +230,7 @@ def create_service_app(
             async with lifespan(app) as state:
                 yield state
 
-    app = FastAPI(
+    app = ServiceAPI(
         title=title, version=version, lifespan=_lifespan, generate_unique_id_function=_operation_id
     )
     app.state.settings = settings

@@ -23,7 +23,10 @@ class Period:
         m = PERIOD.match(text) if isinstance(text, str) else None
         if m is None:
             raise ValueError("period must be YYYY-MM, e.g. 2026-03")
-        return cls(int(m.group(1)), int(m.group(2)))
+        period = cls(int(m.group(1)), int(m.group(2)))
+        if not FIRST_PERIOD <= period <= LAST_PERIOD:
+            raise ValueError(f"period must lie from {FIRST_PERIOD} to {LAST_PERIOD}")
+        return period
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
@@ -46,6 +49,10 @@ class CountDateRule(StrEnum):
     last_day_of_month = "last_day_of_month"
 
 
+FIRST_PERIOD = Period(2000, 1)
+LAST_PERIOD = Period(2100, 12)
+
+
 def count_date(period: Period, rule: CountDateRule) -> dt.date:
     """The date whose listings a period pays for."""
     if rule is CountDateRule.last_day_prev_month:
@@ -58,14 +65,23 @@ def count_date(period: Period, rule: CountDateRule) -> dt.date:
 def _to_period(value: object) -> Period:
     if isinstance(value, Period):
         return value
-    return Period.parse(str(value))
+    if not isinstance(value, str):
+        raise ValueError("period must be a string YYYY-MM, e.g. 2026-03")
+    return Period.parse(value)
 
 
 PeriodStr = Annotated[
     Period,
     BeforeValidator(_to_period),
     PlainSerializer(str, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": PERIOD_PATTERN, "examples": ["2026-03"]}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": PERIOD_PATTERN,
+            "description": "YYYY-MM, 2000-01 to 2100-12",
+            "examples": ["2026-03"],
+        }
+    ),
 ]
 
 
