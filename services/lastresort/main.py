@@ -7,8 +7,8 @@ from fastapi import FastAPI
 
 from services.lastresort.api import accounts, designations, models, settlements
 from services.lastresort.api.deps import LastResortContext
+from services.lastresort.clients import Peers
 from services.lastresort.db.models import audit_head, audit_log
-from services.lastresort.peers import Peers
 from services.lastresort.settings import SERVICE, LastResortConfig
 from shared.app import build_service
 from shared.audit import AuditLog

@@ -12,6 +12,7 @@ import re
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.patterns import MUNICIPALITY
 from shared.settings import ServiceName, Settings
 
 # Ragunda, Bräcke, Krokom, Strömsund, Åre, Berg, Härjedalen, Östersund.
@@ -31,7 +32,7 @@ class LastResortConfig(BaseSettings):
         codes = [c for c in re.split(r"[\s,]+", value.strip()) if c]
         if not codes:
             raise ValueError("at least one municipality code is required")
-        bad = [c for c in codes if not re.fullmatch(r"\d{4}", c)]
+        bad = [c for c in codes if not MUNICIPALITY.fullmatch(c)]
         if bad:
             raise ValueError(f"municipality codes are four digits: {', '.join(bad)}")
         if len(set(codes)) != len(codes):

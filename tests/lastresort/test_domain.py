@@ -9,6 +9,7 @@ from fractions import Fraction
 import pytest
 
 from services.lastresort.domain import calculation as calc
+from services.lastresort.domain import settlement
 from services.lastresort.domain.designation import active_in_year, designation_problem
 from shared.period import Period
 from shared.schemas.common import CareType
@@ -154,3 +155,62 @@ def test_designation_accepts_a_unit_active_part_of_the_year() -> None:
     )
     assert active_in_year(dt.date(2026, 12, 31), None, 2026)
     assert not active_in_year(dt.date(2020, 1, 1), dt.date(2025, 12, 31), 2026)
+
+
+# --- a whole settlement from typed inputs -------------------------------------------------
+
+R1 = calc.DesignatedUnit("SE2321000218-R1", "Unit R1", "2303")
+R2 = calc.DesignatedUnit("SE2321000218-R2", "Unit R2", "2380")
+
+
+def test_the_care_types_own_model_wins() -> None:
+    assert settlement.effective_applies_to("dental", {"all", "dental"}) == "dental"
+    assert settlement.effective_applies_to("primary", {"all", "dental"}) == "all"
+    assert settlement.effective_applies_to("primary", {"dental"}) is None
+
+
+def test_lacking_inputs() -> None:
+    fixed = settlement.FixedSum({"2380": D("1.00")})
+    assert settlement.lacking_amounts(fixed, [R1, R2]) == ["2303"]
+    accounts = {R2.hsa_id: calc.Accounts(D("1.00"), D("0.00"), D("0.00"))}
+    assert settlement.lacking_accounts([R1, R2], accounts) == [R1.hsa_id]
+
+
+def test_deficit_capped_settlement_sums_each_periods_statements() -> None:
+    jan, feb = Period(2026, 1), Period(2026, 2)
+    approved = [
+        settlement.ApprovedPeriod(jan, 1, ((R1.hsa_id, D("600.00")), (R1.hsa_id, D("400.00")))),
+        settlement.ApprovedPeriod(feb, 2, (("SE2321000218-P1", D("5.00")),)),
+    ]
+    settled = settlement.settle(
+        method=settlement.DeficitCapped(coverage=D("0.9"), cap=D("10000.00")),
+        designated=[R1],
+        accounts={R1.hsa_id: calc.Accounts(D("3000.00"), D("500.00"), D("0.00"))},
+        approved=approved,
+        neutrality_scope=None,
+        listed_units=[],
+    )
+    (step,) = settled.steps
+    assert step.revenue_by_period == ((jan, D("1000.00")), (feb, D("0.00")))
+    # 3000 − (1000 + 500 + 0) = 1500; × 0.9 = 1350.
+    assert step.deficit == D("1500.00") and step.compensation == D("1350.00")
+    assert settled.scopes == () and settled.total_neutrality == D("0.00")
+
+
+def test_fixed_sum_settlement_with_neutrality_totals() -> None:
+    listed = [
+        calc.ListedUnit(R1.hsa_id, R1.unit_name, "2303", True, 3),
+        calc.ListedUnit("SE2321000218-P1", "Unit P1", "2303", False, 1),
+    ]
+    settled = settlement.settle(
+        method=settlement.FixedSum({"2303": D("100.00"), "2380": D("50.00")}),
+        designated=[R1, R2],
+        accounts={},
+        approved=[],
+        neutrality_scope="region",
+        listed_units=listed,
+    )
+    assert settled.total_compensation == D("150.00")
+    (scope,) = settled.scopes
+    # rate = 150 / 3 = 50 per region-listed person; P1 has 1.
+    assert scope.rate == Fraction(50) and settled.total_neutrality == D("50.00")

@@ -2,40 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
-from sqlalchemy import Row
+from fastapi import APIRouter, Path
 
+from services.lastresort import service
+from services.lastresort.api import render
 from services.lastresort.api.deps import (
+    AccountReaders,
+    AdminOnly,
     AuditDep,
     ReadSessionDep,
     RequestId,
     SessionDep,
-    account_readers,
-    admin_only,
+    Year,
 )
-from services.lastresort.db import repository as repo
-from shared.auth import Principal
-from shared.errors import NotFound
-from shared.money import from_ore, to_ore
 from shared.schemas.common import HsaId
 from shared.schemas.lastresort import Account, AccountIn, AccountList
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
-Year = Annotated[int, Path(ge=2000, le=2100)]
 UnitId = Annotated[HsaId, Path()]
-
-
-def _out(r: Row[Any]) -> Account:
-    return Account(
-        year=r.year,
-        hsa_id=r.hsa_id,
-        costs_sek=from_ore(r.costs_ore),
-        other_revenue_sek=from_ore(r.other_revenue_ore),
-        targeted_grants_sek=from_ore(r.targeted_grants_ore),
-        updated_at=repo.aware(r.updated_at),
-    )
 
 
 @router.put("/{year}/{hsa_id}", response_model=Account)
@@ -46,47 +32,33 @@ def put_account(
     session: SessionDep,
     audit: AuditDep,
     rid: RequestId,
-    principal: Annotated[Principal, Depends(admin_only)],
+    principal: AdminOnly,
 ) -> Account:
     """Store (or replace) the unit's accounts for the year; settlements copy what they used."""
-    with session.begin():
-        previous = repo.upsert_account(
-            session,
-            year=year,
-            hsa_id=hsa_id,
-            costs_ore=to_ore(body.costs_sek),
-            other_revenue_ore=to_ore(body.other_revenue_sek),
-            targeted_grants_ore=to_ore(body.targeted_grants_sek),
-            actor=principal.sub,
-        )
-        audit.record(
-            session,
-            principal=principal,
-            action="account.put",
-            entity_type="account",
-            entity_id=f"{year}/{hsa_id}",
-            request_id=rid,
-            details={"previous": previous},
-        )
-    row = repo.get_account(session, year, hsa_id)
-    session.rollback()
-    assert row is not None
-    return _out(row)
+    stored = service.put_account(
+        session=session,
+        audit=audit,
+        principal=principal,
+        request_id=rid,
+        year=year,
+        hsa_id=hsa_id,
+        costs=body.costs_sek,
+        other_revenue=body.other_revenue_sek,
+        targeted_grants=body.targeted_grants_sek,
+    )
+    return render.account(stored)
 
 
-@router.get("/{year}", response_model=AccountList, dependencies=[Depends(account_readers)])
-def list_accounts(year: Year, session: ReadSessionDep) -> AccountList:
+@router.get("/{year}", response_model=AccountList)
+def list_accounts(year: Year, session: ReadSessionDep, principal: AccountReaders) -> AccountList:
     """Every unit's accounts for the year."""
-    rows = repo.list_accounts(session, year)
-    session.rollback()
-    return AccountList(year=year, accounts=[_out(r) for r in rows])
+    found = service.accounts(session=session, year=year)
+    return AccountList(year=year, accounts=[render.account(a) for a in found])
 
 
-@router.get("/{year}/{hsa_id}", response_model=Account, dependencies=[Depends(account_readers)])
-def get_account(year: Year, hsa_id: UnitId, session: ReadSessionDep) -> Account:
+@router.get("/{year}/{hsa_id}", response_model=Account)
+def get_account(
+    year: Year, hsa_id: UnitId, session: ReadSessionDep, principal: AccountReaders
+) -> Account:
     """One unit's accounts for the year (404 when none are stored)."""
-    row = repo.get_account(session, year, hsa_id)
-    session.rollback()
-    if row is None:
-        raise NotFound(f"no {year} accounts for unit {hsa_id}")
-    return _out(row)
+    return render.account(service.account(session=session, year=year, hsa_id=hsa_id))

@@ -1,34 +1,40 @@
-"""Request-scoped dependencies: the database session, the audit log, the peers, the config."""
+"""Request-scoped dependencies: the context's parts, the role aliases and the year parameter."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
-from services.lastresort.peers import Peers
+from services.lastresort.clients import Peers
 from services.lastresort.settings import LastResortConfig
-from shared.auth import Role, require_roles
+from shared.auth import Principal, Role, require_roles
 from shared.context import ServiceContext, context_of
 from shared.deps import AuditDep, ReadSessionDep, SessionDep, get_session
 from shared.deps import RequestIdDep as RequestId
 
 __all__ = [
+    "AccountReaders",
+    "AdminOnly",
     "AuditDep",
-    "LastResortContext",
     "ConfigDep",
+    "LastResortContext",
     "PeersDep",
     "ReadSessionDep",
+    "ReferenceReaders",
     "RequestId",
     "SessionDep",
+    "SettlementReaders",
+    "Year",
     "get_session",
 ]
 
 
 @dataclass(kw_only=True)
 class LastResortContext(ServiceContext):
-    """The last-resort service's state: the shared parts, its two peers and its configuration."""
+    """The last-resort service's state: the shared parts, its peers' clients and its
+    configuration."""
 
     peers: Peers
     config: LastResortConfig
@@ -45,12 +51,23 @@ def get_config(request: Request) -> LastResortConfig:
 PeersDep = Annotated[Peers, Depends(get_peers)]
 ConfigDep = Annotated[LastResortConfig, Depends(get_config)]
 
+# The years a designation, model, account or settlement may be for.
+Year = Annotated[int, Path(ge=2000, le=2100)]
+
 # Who may do what (the roles table in the docs is read from these).
-admin_only = require_roles(Role.region_admin)
-reference_readers = require_roles(
-    Role.region_admin, Role.finance_approver, Role.ops, Role.service, Role.provider
-)
-account_readers = require_roles(Role.region_admin, Role.finance_approver)
-settlement_readers = require_roles(
-    Role.region_admin, Role.finance_approver, Role.ops, Role.provider
-)
+AdminOnly = Annotated[Principal, Depends(require_roles(Role.region_admin))]
+ReferenceReaders = Annotated[
+    Principal,
+    Depends(
+        require_roles(
+            Role.region_admin, Role.finance_approver, Role.ops, Role.service, Role.provider
+        )
+    ),
+]
+AccountReaders = Annotated[
+    Principal, Depends(require_roles(Role.region_admin, Role.finance_approver))
+]
+SettlementReaders = Annotated[
+    Principal,
+    Depends(require_roles(Role.region_admin, Role.finance_approver, Role.ops, Role.provider)),
+]

@@ -2,56 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Query, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
-from sqlalchemy import Row
+from pydantic import TypeAdapter, ValidationError
 
+from services.lastresort import service
+from services.lastresort.api import render
 from services.lastresort.api.deps import (
+    AdminOnly,
     AuditDep,
     ConfigDep,
     ReadSessionDep,
+    ReferenceReaders,
     RequestId,
     SessionDep,
-    admin_only,
-    reference_readers,
+    Year,
 )
-from services.lastresort.db import repository as repo
-from services.lastresort.settle import MODEL_ADAPTER, model_json, parse_model
-from shared.auth import Principal
-from shared.errors import Unprocessable
 from shared.ratelimit import provider_rate_limit
 from shared.schemas.common import CareType
 from shared.schemas.lastresort import (
     DeficitCappedModel,
     FixedSumModel,
+    LastResortModel,
     ModelList,
     ModelPutResult,
     ModelRef,
-    ModelVersion,
 )
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
-Year = Annotated[int, Path(ge=2000, le=2100)]
-
-
-def _version(r: Row[Any]) -> ModelVersion:
-    return ModelVersion(
-        year=r.year,
-        applies_to=r.applies_to,
-        version=r.version,
-        used=r.used,
-        model=parse_model(r.body),
-        updated_at=repo.aware(r.updated_at),
-    )
+_MODEL: TypeAdapter[FixedSumModel | DeficitCappedModel] = TypeAdapter(LastResortModel)
 
 
 def _parse(body: dict[str, Any]) -> FixedSumModel | DeficitCappedModel:
     """Validate by hand so that a missing or unknown `method` is reported on that field."""
     try:
-        return MODEL_ADAPTER.validate_python(body)
+        return _MODEL.validate_python(body)
     except ValidationError as exc:
         errors = []
         for e in exc.errors():
@@ -60,7 +47,7 @@ def _parse(body: dict[str, Any]) -> FixedSumModel | DeficitCappedModel:
         raise RequestValidationError(errors) from exc
 
 
-_SCHEMA = MODEL_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")
+_SCHEMA = _MODEL.json_schema(ref_template="#/components/schemas/{model}")
 _BODY = {
     "required": True,
     "content": {"application/json": {"schema": {k: v for k, v in _SCHEMA.items() if k != "$defs"}}},
@@ -76,7 +63,7 @@ def put_model(
     config: ConfigDep,
     rid: RequestId,
     response: Response,
-    principal: Annotated[Principal, Depends(admin_only)],
+    principal: AdminOnly,
     care_type: Annotated[
         CareType | None,
         Query(
@@ -91,52 +78,30 @@ def put_model(
     refused (422 naming the field). An identical PUT changes nothing; a changed model updates
     the version in place while no settlement has used it, and otherwise becomes a new version
     (201), leaving the used one as it was."""
-    model = _parse(body)
-    if isinstance(model, FixedSumModel):
-        foreign = sorted(set(model.annual_sek_by_municipality) - set(config.municipality_codes))
-        if foreign:
-            raise Unprocessable(
-                "annual_sek_by_municipality names municipalities outside the region: "
-                + ", ".join(foreign),
-                errors=[
-                    {
-                        "field": f"annual_sek_by_municipality.{c}",
-                        "message": "not a municipality of the region",
-                    }
-                    for c in foreign
-                ],
-            )
-    applies_to: Literal["all", "primary", "dental"] = care_type.value if care_type else "all"
-    with session.begin():
-        row, outcome = repo.put_model(
-            session, year=year, applies_to=applies_to, body=model_json(model)
-        )
-        if outcome != "unchanged":
-            audit.record(
-                session,
-                principal=principal,
-                action=f"model.{outcome}",
-                entity_type="model",
-                entity_id=f"{year}/{applies_to}/{row.version}",
-                request_id=rid,
-                details={"method": model.method},
-            )
-    if outcome == "created":
+    put = service.put_model(
+        session=session,
+        audit=audit,
+        config=config,
+        principal=principal,
+        request_id=rid,
+        year=year,
+        care_type=care_type,
+        model=_parse(body),
+    )
+    if put.outcome == "created":
         response.status_code = 201
-    return ModelPutResult(**_version(row).model_dump(), outcome=outcome)
+    return ModelPutResult(**render.model_version(put.model).model_dump(), outcome=put.outcome)
 
 
-@router.get(
-    "/{year}",
-    response_model=ModelList,
-    dependencies=[Depends(reference_readers), Depends(provider_rate_limit)],
-)
-def get_models(year: Year, session: ReadSessionDep) -> ModelList:
+@router.get("/{year}", response_model=ModelList, dependencies=[Depends(provider_rate_limit)])
+def get_models(year: Year, session: ReadSessionDep, principal: ReferenceReaders) -> ModelList:
     """Every version of the year's models and which one each care type's settlement would use."""
-    rows = repo.model_versions(session, year)
-    effective: dict[CareType, ModelRef | None] = {}
-    for t in CareType:
-        r = repo.effective_model(session, year, t.value)
-        effective[t] = None if r is None else ModelRef(applies_to=r.applies_to, version=r.version)
-    session.rollback()
-    return ModelList(year=year, versions=[_version(r) for r in rows], effective=effective)
+    found = service.models(session=session, year=year)
+    return ModelList(
+        year=year,
+        versions=[render.model_version(v) for v in found.versions],
+        effective={
+            t: None if v is None else ModelRef(applies_to=v.applies_to, version=v.version)
+            for t, v in found.effective.items()
+        },
+    )

@@ -1,25 +1,55 @@
-"""Queries and writes of the last-resort service. Provider scoping lives here, failing closed."""
+"""Queries and writes of the last-resort service, as typed records. Provider scoping lives here,
+failing closed.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
 
-from sqlalchemy import Row, exists, func, or_, select, update
+from pydantic import TypeAdapter
+from sqlalchemy import ColumnElement, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.lastresort.db import models as m
+from services.lastresort.domain.settlement import ApprovedPeriod, Settled
 from shared.auth import Principal, Role
+from shared.money import to_ore
+from shared.schemas.common import CareType, Ownership
+from shared.schemas.lastresort import (
+    AppliesTo,
+    DeficitCappedModel,
+    FixedSumModel,
+    LastResortModel,
+)
+
+_MODEL: TypeAdapter[FixedSumModel | DeficitCappedModel] = TypeAdapter(LastResortModel)
+_APPLIES_TO: dict[str, AppliesTo] = {"all": "all", "primary": "primary", "dental": "dental"}
 
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def aware(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; everything is stored in UTC."""
+def _aware(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes (stored as UTC). An aware value keeps the offset the
+    database gave it: `shared.db.as_utc` would convert it, which changes the answer on a
+    PostgreSQL server whose TimeZone is not UTC (e.g. +01:00 becomes Z)."""
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def model_text(model: FixedSumModel | DeficitCappedModel) -> str:
+    """Canonical text of a model, so that an identical PUT is recognised as unchanged."""
+    return json.dumps(_MODEL.dump_python(model, mode="json"), sort_keys=True, separators=(",", ":"))
+
+
+def _parse_model(body: str) -> FixedSumModel | DeficitCappedModel:
+    return _MODEL.validate_json(body)
 
 
 # --- visibility ---------------------------------------------------------------------------
@@ -29,12 +59,12 @@ def aware(value: dt.datetime) -> dt.datetime:
 class Visibility:
     """What a reader may see of settlements. The default sees nothing."""
 
-    view: str = "none"  # "full" | "provider" | "totals" | "none"
+    view: Literal["full", "provider", "totals", "none"] = "none"
     hsa_ids: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
     def for_principal(cls, principal: Principal) -> Visibility:
-        if principal.has(Role.region_admin, Role.finance_approver):
+        if principal.is_wide:
             return cls("full")
         if Role.provider in principal.roles:
             return cls("provider", principal.hsa_ids)
@@ -43,14 +73,38 @@ class Visibility:
         return cls()
 
 
+FULL = Visibility("full")
+
+
 # --- designations -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DesignationRecord:
+    year: int
+    care_type: CareType
+    municipality_code: str
+    hsa_id: str
+    unit_name: str
+    updated_at: dt.datetime
+
+
+def _designation(r: Any) -> DesignationRecord:
+    return DesignationRecord(
+        year=r.year,
+        care_type=CareType(r.care_type),
+        municipality_code=r.municipality_code,
+        hsa_id=r.hsa_id,
+        unit_name=r.unit_name,
+        updated_at=_aware(r.updated_at),
+    )
 
 
 def upsert_designation(
     session: Session,
     *,
     year: int,
-    care_type: str,
+    care_type: CareType,
     municipality_code: str,
     hsa_id: str,
     unit_name: str,
@@ -60,7 +114,7 @@ def upsert_designation(
     t = m.designation
     key = (
         (t.c.year == year)
-        & (t.c.care_type == care_type)
+        & (t.c.care_type == care_type.value)
         & (t.c.municipality_code == municipality_code)
     )
     old = session.execute(select(t.c.id, t.c.hsa_id).where(key).with_for_update()).first()
@@ -68,7 +122,7 @@ def upsert_designation(
     if old is None:
         session.execute(
             t.insert().values(
-                year=year, care_type=care_type, municipality_code=municipality_code, **values
+                year=year, care_type=care_type.value, municipality_code=municipality_code, **values
             )
         )
         return None
@@ -76,49 +130,93 @@ def upsert_designation(
     return str(old.hsa_id)
 
 
-def list_designations(session: Session, year: int, care_type: str | None = None) -> list[Row[Any]]:
+def get_designation(
+    session: Session, *, year: int, care_type: CareType, municipality_code: str
+) -> DesignationRecord | None:
+    t = m.designation
+    row = session.execute(
+        select(t).where(
+            t.c.year == year,
+            t.c.care_type == care_type.value,
+            t.c.municipality_code == municipality_code,
+        )
+    ).first()
+    return None if row is None else _designation(row)
+
+
+def list_designations(
+    session: Session, *, year: int, care_type: CareType | None = None
+) -> list[DesignationRecord]:
     t = m.designation
     q = select(t).where(t.c.year == year)
     if care_type is not None:
-        q = q.where(t.c.care_type == care_type)
-    return list(session.execute(q.order_by(t.c.care_type, t.c.municipality_code)))
+        q = q.where(t.c.care_type == care_type.value)
+    return [
+        _designation(r) for r in session.execute(q.order_by(t.c.care_type, t.c.municipality_code))
+    ]
 
 
 # --- models -------------------------------------------------------------------------------
 
 
-def model_versions(session: Session, year: int) -> list[Row[Any]]:
-    t = m.model
-    return list(
-        session.execute(select(t).where(t.c.year == year).order_by(t.c.applies_to, t.c.version))
+@dataclass(frozen=True)
+class ModelRecord:
+    """One version of a year's model; `body` is its canonical text (model_text)."""
+
+    id: int
+    year: int
+    applies_to: AppliesTo
+    version: int
+    used: bool
+    body: str
+    model: FixedSumModel | DeficitCappedModel
+    updated_at: dt.datetime
+
+
+def _model(r: Any) -> ModelRecord:
+    return ModelRecord(
+        id=int(r.id),
+        year=r.year,
+        applies_to=_APPLIES_TO[r.applies_to],
+        version=r.version,
+        used=r.used,
+        body=r.body,
+        model=_parse_model(r.body),
+        updated_at=_aware(r.updated_at),
     )
 
 
-def latest_model(
-    session: Session, year: int, applies_to: str, *, lock: bool = False
-) -> Row[Any] | None:
+def model_versions(session: Session, *, year: int) -> list[ModelRecord]:
+    """Every version of the year's models, by applies_to and then version."""
+    t = m.model
+    q = select(t).where(t.c.year == year).order_by(t.c.applies_to, t.c.version)
+    return [_model(r) for r in session.execute(q)]
+
+
+def _latest_model(session: Session, *, year: int, applies_to: str) -> ModelRecord | None:
+    """The newest version, locked until the transaction ends."""
     t = m.model
     q = (
         select(t)
         .where(t.c.year == year, t.c.applies_to == applies_to)
         .order_by(t.c.version.desc())
         .limit(1)
+        .with_for_update()
     )
-    return session.execute(q.with_for_update() if lock else q).first()
+    row = session.execute(q).first()
+    return None if row is None else _model(row)
 
 
-def effective_model(session: Session, year: int, care_type: str) -> Row[Any] | None:
-    """The care type's own model if there is one, else the year's model for all care types."""
-    return latest_model(session, year, care_type) or latest_model(session, year, "all")
-
-
-def put_model(session: Session, *, year: int, applies_to: str, body: str) -> tuple[Row[Any], str]:
+def put_model(
+    session: Session, *, year: int, applies_to: AppliesTo, body: str
+) -> tuple[ModelRecord, Literal["created", "updated", "unchanged"]]:
     """Store a model: unchanged, updated in place while unused, or a new version once used."""
     t = m.model
-    current = latest_model(session, year, applies_to, lock=True)
+    current = _latest_model(session, year=year, applies_to=applies_to)
     stamp = now()
     if current is not None and current.body == body:
         return current, "unchanged"
+    outcome: Literal["created", "updated"]
     if current is not None and not current.used:
         session.execute(update(t).where(t.c.id == current.id).values(body=body, updated_at=stamp))
         outcome, model_id = "updated", current.id
@@ -138,14 +236,14 @@ def put_model(session: Session, *, year: int, applies_to: str, body: str) -> tup
             .returning(t.c.id)
         ).scalar_one()
         outcome = "created"
-    row = session.execute(select(t).where(t.c.id == model_id)).one()
-    return row, outcome
+    return _model(session.execute(select(t).where(t.c.id == model_id)).one()), outcome
 
 
-def model_by_id_for_update(session: Session, model_id: int) -> Row[Any] | None:
-    """The model row, locked until the settlement that uses it commits."""
+def model_by_id_for_update(session: Session, model_id: int) -> ModelRecord | None:
+    """The model, locked until the settlement that uses it commits."""
     q = select(m.model).where(m.model.c.id == model_id).with_for_update()
-    return session.execute(q).first()
+    row = session.execute(q).first()
+    return None if row is None else _model(row)
 
 
 def mark_model_used(session: Session, model_id: int) -> None:
@@ -153,6 +251,27 @@ def mark_model_used(session: Session, model_id: int) -> None:
 
 
 # --- accounts -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountRecord:
+    year: int
+    hsa_id: str
+    costs_ore: int
+    other_revenue_ore: int
+    targeted_grants_ore: int
+    updated_at: dt.datetime
+
+
+def _account(r: Any) -> AccountRecord:
+    return AccountRecord(
+        year=r.year,
+        hsa_id=r.hsa_id,
+        costs_ore=r.costs_ore,
+        other_revenue_ore=r.other_revenue_ore,
+        targeted_grants_ore=r.targeted_grants_ore,
+        updated_at=_aware(r.updated_at),
+    )
 
 
 def upsert_account(
@@ -164,8 +283,8 @@ def upsert_account(
     other_revenue_ore: int,
     targeted_grants_ore: int,
     actor: str,
-) -> dict[str, int] | None:
-    """Insert or replace; returns the previous amounts (öre), if any, for the audit row."""
+) -> AccountRecord | None:
+    """Insert or replace; returns the accounts it replaced, if any."""
     t = m.account
     old = session.execute(
         select(t).where(t.c.year == year, t.c.hsa_id == hsa_id).with_for_update()
@@ -181,73 +300,299 @@ def upsert_account(
         session.execute(t.insert().values(year=year, hsa_id=hsa_id, **values))
         return None
     session.execute(update(t).where(t.c.id == old.id).values(**values))
-    return {
-        "costs_ore": old.costs_ore,
-        "other_revenue_ore": old.other_revenue_ore,
-        "targeted_grants_ore": old.targeted_grants_ore,
-    }
+    return _account(old)
 
 
-def get_account(session: Session, year: int, hsa_id: str) -> Row[Any] | None:
+def get_account(session: Session, *, year: int, hsa_id: str) -> AccountRecord | None:
     t = m.account
-    return session.execute(select(t).where(t.c.year == year, t.c.hsa_id == hsa_id)).first()
+    row = session.execute(select(t).where(t.c.year == year, t.c.hsa_id == hsa_id)).first()
+    return None if row is None else _account(row)
 
 
-def list_accounts(session: Session, year: int, hsa_ids: list[str] | None = None) -> list[Row[Any]]:
+def list_accounts(
+    session: Session, *, year: int, hsa_ids: Sequence[str] | None = None
+) -> list[AccountRecord]:
     t = m.account
     q = select(t).where(t.c.year == year)
     if hsa_ids is not None:
         q = q.where(t.c.hsa_id.in_(hsa_ids))
-    return list(session.execute(q.order_by(t.c.hsa_id)))
+    return [_account(r) for r in session.execute(q.order_by(t.c.hsa_id))]
 
 
-# --- settlements --------------------------------------------------------------------------
+# --- settlements: the stored rows ---------------------------------------------------------
+# The field names below are the column names, and (through asdict) the text that
+# `inputs_hash` is taken of: renaming one changes every stored settlement's hash.
 
 
-def latest_settlement(session: Session, year: int, care_type: str) -> Row[Any] | None:
+@dataclass(frozen=True)
+class PeriodRow:
+    period: str
+    payment_version: int
+
+
+@dataclass(frozen=True)
+class RevenueRow:
+    period: str
+    revenue_ore: int
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    hsa_id: str
+    unit_name: str
+    municipality_code: str
+    fixed_sum_ore: int | None
+    costs_ore: int | None
+    other_revenue_ore: int | None
+    targeted_grants_ore: int | None
+    halsoval_revenue_ore: int | None
+    deficit_ore: int | None
+    coverage: str | None
+    covered_deficit: str | None
+    cap_ore: int | None
+    compensation_ore: int
+    revenue: tuple[RevenueRow, ...]
+
+
+@dataclass(frozen=True)
+class ScopeRow:
+    scope: str
+    total_compensation_ore: int
+    region_listed: int
+    rate_numerator: str | None
+    rate_denominator: str | None
+    total_neutrality_ore: int
+
+
+@dataclass(frozen=True)
+class ScopeUnitRow:
+    scope: str
+    hsa_id: str
+    unit_name: str
+    municipality_code: str
+    ownership: str
+    designated: bool
+    listed: int
+    amount_ore: int | None
+
+
+@dataclass(frozen=True)
+class SettlementRows:
+    """A computed settlement as it is stored: every input and step, in öre and exact strings."""
+
+    periods: tuple[PeriodRow, ...]
+    units: tuple[UnitRow, ...]
+    scopes: tuple[ScopeRow, ...]
+    scope_units: tuple[ScopeUnitRow, ...]
+    count_date: dt.date | None
+    total_compensation_ore: int
+    total_neutrality_ore: int
+
+    def inputs_hash(self, model: ModelRecord) -> str:
+        """What makes two settlements the same: the model and every stored input and step."""
+        fingerprint = {
+            "model": [model.applies_to, model.version, model.body],
+            "periods": [asdict(p) for p in self.periods],
+            "units": [asdict(u) for u in self.units],
+            "scopes": [asdict(s) for s in self.scopes],
+            "scope_units": [asdict(su) for su in self.scope_units],
+            "count_date": self.count_date,
+        }
+        text = json.dumps(fingerprint, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _ore(value: Decimal | None) -> int | None:
+    return None if value is None else to_ore(value)
+
+
+def _str(value: Decimal | int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def settlement_rows(
+    settled: Settled, *, approved: Sequence[ApprovedPeriod], count_date: dt.date | None
+) -> SettlementRows:
+    """The rows a computed settlement is stored as."""
+    units = tuple(
+        UnitRow(
+            hsa_id=s.hsa_id,
+            unit_name=s.unit_name,
+            municipality_code=s.municipality_code,
+            fixed_sum_ore=_ore(s.fixed_sum),
+            costs_ore=_ore(s.accounts.costs) if s.accounts else None,
+            other_revenue_ore=_ore(s.accounts.other_revenue) if s.accounts else None,
+            targeted_grants_ore=_ore(s.accounts.targeted_grants) if s.accounts else None,
+            halsoval_revenue_ore=_ore(s.halsoval_revenue),
+            deficit_ore=_ore(s.deficit),
+            coverage=_str(s.coverage),
+            covered_deficit=_str(s.covered_deficit),
+            cap_ore=_ore(s.cap),
+            compensation_ore=to_ore(s.compensation),
+            revenue=tuple(RevenueRow(str(p), to_ore(r)) for p, r in s.revenue_by_period),
+        )
+        for s in settled.steps
+    )
+    scopes = tuple(
+        ScopeRow(
+            scope=sc.scope,
+            total_compensation_ore=to_ore(sc.total_compensation),
+            region_listed=sc.region_listed,
+            rate_numerator=None if sc.rate is None else str(sc.rate.numerator),
+            rate_denominator=None if sc.rate is None else str(sc.rate.denominator),
+            total_neutrality_ore=to_ore(sc.total_neutrality),
+        )
+        for sc in settled.scopes
+    )
+    scope_units = tuple(
+        ScopeUnitRow(
+            scope=sc.scope,
+            hsa_id=u.hsa_id,
+            unit_name=u.unit_name,
+            municipality_code=u.municipality_code,
+            ownership=(Ownership.region if u.is_region else Ownership.private).value,
+            designated=u.designated,
+            listed=u.listed,
+            amount_ore=_ore(u.amount),
+        )
+        for sc in settled.scopes
+        for u in sc.units
+    )
+    return SettlementRows(
+        periods=tuple(PeriodRow(str(p.period), p.payment_version) for p in approved),
+        units=units,
+        scopes=scopes,
+        scope_units=scope_units,
+        count_date=count_date,
+        total_compensation_ore=to_ore(settled.total_compensation),
+        total_neutrality_ore=to_ore(settled.total_neutrality),
+    )
+
+
+@dataclass(frozen=True)
+class SettlementHeader:
+    id: int
+    year: int
+    care_type: CareType
+    version: int
+    created_at: dt.datetime
+    model_applies_to: AppliesTo
+    model_version: int
+    model: FixedSumModel | DeficitCappedModel
+    neutrality_enabled: bool
+    neutrality_scope: str | None
+    count_date: dt.date | None
+    inputs_hash: str
+    total_compensation_ore: int
+    total_neutrality_ore: int
+
+
+def _header(r: Any) -> SettlementHeader:
+    return SettlementHeader(
+        id=int(r.id),
+        year=r.year,
+        care_type=CareType(r.care_type),
+        version=r.version,
+        created_at=_aware(r.created_at),
+        model_applies_to=_APPLIES_TO[r.model_applies_to],
+        model_version=r.model_version,
+        model=_parse_model(r.model_body),
+        neutrality_enabled=r.neutrality_enabled,
+        neutrality_scope=r.neutrality_scope,
+        count_date=r.count_date,
+        inputs_hash=r.inputs_hash,
+        total_compensation_ore=r.total_compensation_ore,
+        total_neutrality_ore=r.total_neutrality_ore,
+    )
+
+
+@dataclass(frozen=True)
+class SettlementParts:
+    """The rows under a settlement that one reader may see."""
+
+    periods: tuple[PeriodRow, ...] = ()
+    units: tuple[UnitRow, ...] = ()
+    scopes: tuple[ScopeRow, ...] = ()
+    scope_units: tuple[ScopeUnitRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredSettlement:
+    header: SettlementHeader
+    parts: SettlementParts
+    view: Literal["full", "provider", "totals"]
+
+
+def latest_settlement(
+    session: Session, *, year: int, care_type: CareType
+) -> SettlementHeader | None:
     t = m.settlement
-    return session.execute(
+    row = session.execute(
         select(t)
-        .where(t.c.year == year, t.c.care_type == care_type)
+        .where(t.c.year == year, t.c.care_type == care_type.value)
         .order_by(t.c.version.desc())
         .limit(1)
     ).first()
+    return None if row is None else _header(row)
 
 
 def insert_settlement(
     session: Session,
     *,
-    header: dict[str, Any],
-    periods: list[dict[str, Any]],
-    units: list[dict[str, Any]],
-    scopes: list[dict[str, Any]],
-    scope_units: list[dict[str, Any]],
+    year: int,
+    care_type: CareType,
+    version: int,
+    created_by: str,
+    model: ModelRecord,
+    rows: SettlementRows,
 ) -> int:
-    """Write one settlement version with every input and step. `units` carry `revenue` lists."""
+    """Write one settlement version with every input and step; returns its id."""
+    neutrality = model.model.neutrality
     sid = int(
         session.execute(
-            m.settlement.insert().values(**header).returning(m.settlement.c.id)
+            m.settlement.insert()
+            .values(
+                year=year,
+                care_type=care_type.value,
+                version=version,
+                created_at=now(),
+                created_by=created_by,
+                model_id=model.id,
+                model_applies_to=model.applies_to,
+                model_version=model.version,
+                model_body=model.body,
+                neutrality_enabled=neutrality.enabled,
+                neutrality_scope=neutrality.scope.value if neutrality.scope else None,
+                count_date=rows.count_date,
+                inputs_hash=rows.inputs_hash(model),
+                total_compensation_ore=rows.total_compensation_ore,
+                total_neutrality_ore=rows.total_neutrality_ore,
+            )
+            .returning(m.settlement.c.id)
         ).scalar_one()
     )
-    for p in periods:
-        session.execute(m.settlement_period.insert().values(settlement_id=sid, **p))
-    for u in units:
-        revenue = u.pop("revenue")
+    for p in rows.periods:
+        session.execute(m.settlement_period.insert().values(settlement_id=sid, **asdict(p)))
+    for u in rows.units:
+        values = asdict(u)
+        del values["revenue"]
         uid = session.execute(
             m.settlement_unit.insert()
-            .values(settlement_id=sid, **u)
+            .values(settlement_id=sid, **values)
             .returning(m.settlement_unit.c.id)
         ).scalar_one()
-        for r in revenue:
-            session.execute(m.settlement_revenue.insert().values(settlement_unit_id=uid, **r))
-    for s in scopes:
-        session.execute(m.settlement_scope.insert().values(settlement_id=sid, **s))
-    for su in scope_units:
-        session.execute(m.settlement_scope_unit.insert().values(settlement_id=sid, **su))
+        for r in u.revenue:
+            session.execute(
+                m.settlement_revenue.insert().values(settlement_unit_id=uid, **asdict(r))
+            )
+    for s in rows.scopes:
+        session.execute(m.settlement_scope.insert().values(settlement_id=sid, **asdict(s)))
+    for su in rows.scope_units:
+        session.execute(m.settlement_scope_unit.insert().values(settlement_id=sid, **asdict(su)))
     return sid
 
 
-def _provider_concerned(hsa_ids: frozenset[str]) -> Any:
+def _provider_concerned(hsa_ids: frozenset[str]) -> ColumnElement[bool]:
     """A settlement concerns a provider when one of its units has a row in it."""
     s = m.settlement
     return or_(
@@ -262,8 +607,10 @@ def _provider_concerned(hsa_ids: frozenset[str]) -> Any:
     )
 
 
-def settlement_by_id(session: Session, settlement_id: int) -> Row[Any]:
-    return session.execute(select(m.settlement).where(m.settlement.c.id == settlement_id)).one()
+def settlement_by_id(session: Session, settlement_id: int) -> SettlementHeader:
+    return _header(
+        session.execute(select(m.settlement).where(m.settlement.c.id == settlement_id)).one()
+    )
 
 
 def visible_settlements(
@@ -271,16 +618,16 @@ def visible_settlements(
     vis: Visibility,
     *,
     year: int,
-    care_type: str | None = None,
+    care_type: CareType | None = None,
     version: int | None = None,
-) -> list[Row[Any]]:
+) -> list[SettlementHeader]:
     """Settlement headers the reader may see: a given version, else the newest per care type."""
     s = m.settlement
     if vis.view == "none" or (vis.view == "provider" and not vis.hsa_ids):
         return []
     q = select(s).where(s.c.year == year)
     if care_type is not None:
-        q = q.where(s.c.care_type == care_type)
+        q = q.where(s.c.care_type == care_type.value)
     if version is not None:
         q = q.where(s.c.version == version)
     else:
@@ -293,27 +640,37 @@ def visible_settlements(
         q = q.join(newest, (newest.c.care_type == s.c.care_type) & (newest.c.v == s.c.version))
     if vis.view == "provider":
         q = q.where(_provider_concerned(vis.hsa_ids))
-    return list(session.execute(q.order_by(s.c.care_type)))
+    return [_header(r) for r in session.execute(q.order_by(s.c.care_type))]
 
 
-def settlement_parts(
-    session: Session, settlement_id: int, vis: Visibility
-) -> dict[str, list[Row[Any]]]:
+def _unit_row(r: Any, revenue: tuple[RevenueRow, ...]) -> UnitRow:
+    return UnitRow(
+        hsa_id=r.hsa_id,
+        unit_name=r.unit_name,
+        municipality_code=r.municipality_code,
+        fixed_sum_ore=r.fixed_sum_ore,
+        costs_ore=r.costs_ore,
+        other_revenue_ore=r.other_revenue_ore,
+        targeted_grants_ore=r.targeted_grants_ore,
+        halsoval_revenue_ore=r.halsoval_revenue_ore,
+        deficit_ore=r.deficit_ore,
+        coverage=r.coverage,
+        covered_deficit=r.covered_deficit,
+        cap_ore=r.cap_ore,
+        compensation_ore=r.compensation_ore,
+        revenue=revenue,
+    )
+
+
+def settlement_parts(session: Session, settlement_id: int, vis: Visibility) -> SettlementParts:
     """The rows under a settlement that the reader may see; totals-only readers get none."""
-    parts: dict[str, list[Row[Any]]] = {
-        "periods": [],
-        "units": [],
-        "revenue": [],
-        "scopes": [],
-        "scope_units": [],
-    }
     if vis.view not in ("full", "provider"):
-        return parts
-    parts["periods"] = list(
-        session.execute(
-            select(m.settlement_period)
-            .where(m.settlement_period.c.settlement_id == settlement_id)
-            .order_by(m.settlement_period.c.period)
+        return SettlementParts()
+    sp = m.settlement_period
+    periods = tuple(
+        PeriodRow(r.period, r.payment_version)
+        for r in session.execute(
+            select(sp).where(sp.c.settlement_id == settlement_id).order_by(sp.c.period)
         )
     )
     u = m.settlement_unit
@@ -324,19 +681,46 @@ def settlement_parts(
         ids = sorted(vis.hsa_ids)
         uq = uq.where(u.c.hsa_id.in_(ids))
         suq = suq.where(su.c.hsa_id.in_(ids))
-    parts["units"] = list(session.execute(uq.order_by(u.c.municipality_code, u.c.hsa_id)))
-    unit_ids = [r.id for r in parts["units"]]
-    if unit_ids:
+    unit_rows = list(session.execute(uq.order_by(u.c.municipality_code, u.c.hsa_id)))
+    revenue: dict[int, list[RevenueRow]] = {}
+    if unit_rows:
         r = m.settlement_revenue
-        parts["revenue"] = list(
-            session.execute(
-                select(r).where(r.c.settlement_unit_id.in_(unit_ids)).order_by(r.c.period)
+        q = select(r).where(r.c.settlement_unit_id.in_([row.id for row in unit_rows]))
+        for row in session.execute(q.order_by(r.c.period)):
+            revenue.setdefault(row.settlement_unit_id, []).append(
+                RevenueRow(row.period, row.revenue_ore)
             )
+    scope_units = tuple(
+        ScopeUnitRow(
+            scope=row.scope,
+            hsa_id=row.hsa_id,
+            unit_name=row.unit_name,
+            municipality_code=row.municipality_code,
+            ownership=row.ownership,
+            designated=row.designated,
+            listed=row.listed,
+            amount_ore=row.amount_ore,
         )
-    parts["scope_units"] = list(session.execute(suq.order_by(su.c.scope, su.c.id)))
+        for row in session.execute(suq.order_by(su.c.scope, su.c.id))
+    )
     sc = m.settlement_scope
     scq = select(sc).where(sc.c.settlement_id == settlement_id)
     if vis.view == "provider":
-        scq = scq.where(sc.c.scope.in_(sorted({r.scope for r in parts["scope_units"]})))
-    parts["scopes"] = list(session.execute(scq.order_by(sc.c.scope)))
-    return parts
+        scq = scq.where(sc.c.scope.in_(sorted({row.scope for row in scope_units})))
+    scopes = tuple(
+        ScopeRow(
+            scope=row.scope,
+            total_compensation_ore=row.total_compensation_ore,
+            region_listed=row.region_listed,
+            rate_numerator=row.rate_numerator,
+            rate_denominator=row.rate_denominator,
+            total_neutrality_ore=row.total_neutrality_ore,
+        )
+        for row in session.execute(scq.order_by(sc.c.scope))
+    )
+    return SettlementParts(
+        periods=periods,
+        units=tuple(_unit_row(row, tuple(revenue.get(row.id, ()))) for row in unit_rows),
+        scopes=scopes,
+        scope_units=scope_units,
+    )

@@ -1,0 +1,132 @@
+"""A whole settlement from typed inputs: which inputs are lacking, and the steps and totals.
+
+The service gathers the inputs (its own database, then the peers) and refuses what cannot be
+settled yet using the `lacking_*` rules here; `settle` then only computes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from services.lastresort.domain.calculation import (
+    ZERO,
+    Accounts,
+    DesignatedUnit,
+    ListedUnit,
+    ScopeStep,
+    UnitStep,
+    deficit_capped_step,
+    fixed_sum_step,
+    neutrality_scopes,
+)
+from shared.period import Period
+
+
+@dataclass(frozen=True)
+class FixedSum:
+    """Each designated unit gets its municipality's annual amount."""
+
+    annual_by_municipality: Mapping[str, Decimal]
+
+
+@dataclass(frozen=True)
+class DeficitCapped:
+    """Each designated unit gets min(cap, coverage × max(0, deficit))."""
+
+    coverage: Decimal
+    cap: Decimal
+
+
+Method = FixedSum | DeficitCapped
+
+
+@dataclass(frozen=True)
+class ApprovedPeriod:
+    """A period's latest approved payment run: its version and each statement's unit and total."""
+
+    period: Period
+    payment_version: int
+    statement_totals: tuple[tuple[str, Decimal], ...]
+
+
+@dataclass(frozen=True)
+class Settled:
+    steps: tuple[UnitStep, ...]
+    scopes: tuple[ScopeStep, ...]
+
+    @property
+    def total_compensation(self) -> Decimal:
+        return sum((s.compensation for s in self.steps), ZERO)
+
+    @property
+    def total_neutrality(self) -> Decimal:
+        return sum((s.total_neutrality for s in self.scopes), ZERO)
+
+
+def effective_applies_to(care_type: str, present: Collection[str]) -> str | None:
+    """A care type's own model wins over the year's model for all care types ('all')."""
+    for applies_to in (care_type, "all"):
+        if applies_to in present:
+            return applies_to
+    return None
+
+
+def lacking_amounts(method: FixedSum, designated: Sequence[DesignatedUnit]) -> list[str]:
+    """Municipalities with a designated unit but no amount in the model, sorted."""
+    return sorted({u.municipality_code for u in designated} - set(method.annual_by_municipality))
+
+
+def lacking_accounts(
+    designated: Sequence[DesignatedUnit], accounts: Mapping[str, Accounts]
+) -> list[str]:
+    """Designated units without accounts for the year, in designation order."""
+    return [u.hsa_id for u in designated if u.hsa_id not in accounts]
+
+
+def revenue_by_period(
+    hsa_id: str, approved: Sequence[ApprovedPeriod]
+) -> list[tuple[Period, Decimal]]:
+    """A unit's hälsoval revenue per approved period (0.00 in a period that did not pay it)."""
+    return [
+        (p.period, sum((total for h, total in p.statement_totals if h == hsa_id), ZERO))
+        for p in approved
+    ]
+
+
+def settle(
+    *,
+    method: Method,
+    designated: Sequence[DesignatedUnit],
+    accounts: Mapping[str, Accounts],
+    approved: Sequence[ApprovedPeriod],
+    neutrality_scope: str | None,
+    listed_units: Sequence[ListedUnit],
+) -> Settled:
+    """Every designated unit's steps and, when neutrality applies, each scope's.
+
+    The inputs are complete (the `lacking_*` rules found nothing, every period is approved).
+    """
+    if isinstance(method, FixedSum):
+        steps = [
+            fixed_sum_step(u, method.annual_by_municipality[u.municipality_code])
+            for u in designated
+        ]
+    else:
+        steps = [
+            deficit_capped_step(
+                u,
+                accounts=accounts[u.hsa_id],
+                revenue_by_period=revenue_by_period(u.hsa_id, approved),
+                coverage=method.coverage,
+                cap=method.cap,
+            )
+            for u in designated
+        ]
+    scopes: list[ScopeStep] = []
+    if neutrality_scope is not None:
+        scopes = neutrality_scopes(
+            steps=steps, listed_units=list(listed_units), scope=neutrality_scope
+        )
+    return Settled(steps=tuple(steps), scopes=tuple(scopes))

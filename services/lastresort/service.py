@@ -1,0 +1,520 @@
+"""The last-resort service's use cases. Each owns its transaction (`with session.begin():`),
+writes its audit row in it and answers what it read in it.
+
+Peer calls (the listing and payment services) happen outside any transaction, so that SQLite's
+writer lock is never held during HTTP; what a write depends on is re-checked inside the write
+transaction (a settlement re-reads its model and refuses with 409 if it changed meanwhile).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.lastresort.clients import Peers
+from services.lastresort.db import repository as repo
+from services.lastresort.domain import calculation as calc
+from services.lastresort.domain import settlement as domain
+from services.lastresort.domain.designation import designation_problem
+from services.lastresort.settings import LastResortConfig
+from shared.audit import AuditLog
+from shared.auth import Principal
+from shared.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
+from shared.money import from_ore, to_ore
+from shared.schemas.common import CareType, Ownership
+from shared.schemas.lastresort import AppliesTo, DeficitCappedModel, FixedSumModel
+from shared.schemas.listing import Counts, Unit
+
+# --- designations -------------------------------------------------------------------------
+
+
+def put_designation(
+    *,
+    session: Session,
+    audit: AuditLog,
+    peers: Peers,
+    config: LastResortConfig,
+    principal: Principal,
+    request_id: str | None,
+    year: int,
+    care_type: CareType,
+    municipality_code: str,
+    hsa_id: str,
+) -> repo.DesignationRecord:
+    """Name the unit carrying the responsibility: it must be a region-owned unit of the care type,
+    in the municipality and active in the year, as the listing service knows it (422 otherwise)."""
+    if municipality_code not in config.municipality_codes:
+        raise Unprocessable(
+            f"municipality {municipality_code} is not one of the region's municipalities",
+            errors=[{"field": "municipality_code", "message": "not a municipality of the region"}],
+        )
+    unit = peers.listing.unit(hsa_id)
+    if unit is None:
+        raise Unprocessable(
+            f"unit {hsa_id} is unknown to the listing service",
+            errors=[{"field": "hsa_id", "message": "unknown unit"}],
+        )
+    problem = designation_problem(
+        unit, year=year, care_type=care_type, municipality_code=municipality_code
+    )
+    if problem is not None:
+        raise Unprocessable(problem, errors=[{"field": "hsa_id", "message": problem}])
+    with session.begin():
+        replaced = repo.upsert_designation(
+            session,
+            year=year,
+            care_type=care_type,
+            municipality_code=municipality_code,
+            hsa_id=unit.hsa_id,
+            unit_name=unit.name,
+            actor=principal.sub,
+        )
+        audit.record(
+            session,
+            principal=principal,
+            action="designation.put",
+            entity_type="designation",
+            entity_id=f"{year}/{care_type.value}/{municipality_code}",
+            request_id=request_id,
+            details={"hsa_id": unit.hsa_id, "replaced": replaced},
+        )
+        stored = repo.get_designation(
+            session, year=year, care_type=care_type, municipality_code=municipality_code
+        )
+    assert stored is not None
+    return stored
+
+
+@dataclass(frozen=True)
+class Designations:
+    designations: list[repo.DesignationRecord]
+    # (care type, municipality) of the region without a designation.
+    missing: list[tuple[CareType, str]]
+
+
+def designations(
+    *, session: Session, config: LastResortConfig, year: int, care_type: CareType | None
+) -> Designations:
+    """The year's designations and, per care type, the region's municipalities without one."""
+    with session.begin():
+        rows = repo.list_designations(session, year=year, care_type=care_type)
+    have = {(r.care_type, r.municipality_code) for r in rows}
+    types = [care_type] if care_type else list(CareType)
+    missing = [
+        (t, code) for t in types for code in config.municipality_codes if (t, code) not in have
+    ]
+    return Designations(designations=rows, missing=missing)
+
+
+# --- models -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelPut:
+    model: repo.ModelRecord
+    outcome: Literal["created", "updated", "unchanged"]
+
+
+def put_model(
+    *,
+    session: Session,
+    audit: AuditLog,
+    config: LastResortConfig,
+    principal: Principal,
+    request_id: str | None,
+    year: int,
+    care_type: CareType | None,
+    model: FixedSumModel | DeficitCappedModel,
+) -> ModelPut:
+    """Set the year's model for all care types (care_type None) or for one; unchanged when
+    identical, updated in place while unused, else a new version."""
+    if isinstance(model, FixedSumModel):
+        foreign = sorted(set(model.annual_sek_by_municipality) - set(config.municipality_codes))
+        if foreign:
+            raise Unprocessable(
+                "annual_sek_by_municipality names municipalities outside the region: "
+                + ", ".join(foreign),
+                errors=[
+                    {
+                        "field": f"annual_sek_by_municipality.{c}",
+                        "message": "not a municipality of the region",
+                    }
+                    for c in foreign
+                ],
+            )
+    applies_to: AppliesTo = care_type.value if care_type else "all"
+    with session.begin():
+        stored, outcome = repo.put_model(
+            session, year=year, applies_to=applies_to, body=repo.model_text(model)
+        )
+        if outcome != "unchanged":
+            audit.record(
+                session,
+                principal=principal,
+                action=f"model.{outcome}",
+                entity_type="model",
+                entity_id=f"{year}/{applies_to}/{stored.version}",
+                request_id=request_id,
+                details={"method": model.method},
+            )
+    return ModelPut(model=stored, outcome=outcome)
+
+
+@dataclass(frozen=True)
+class Models:
+    versions: list[repo.ModelRecord]
+    # The version each care type's settlement would use.
+    effective: dict[CareType, repo.ModelRecord | None]
+
+
+def _latest_by_applies_to(versions: list[repo.ModelRecord]) -> dict[str, repo.ModelRecord]:
+    latest: dict[str, repo.ModelRecord] = {}
+    for v in versions:
+        if v.applies_to not in latest or v.version > latest[v.applies_to].version:
+            latest[v.applies_to] = v
+    return latest
+
+
+def _effective(latest: dict[str, repo.ModelRecord], care_type: CareType) -> repo.ModelRecord | None:
+    applies_to = domain.effective_applies_to(care_type.value, latest)
+    return None if applies_to is None else latest[applies_to]
+
+
+def models(*, session: Session, year: int) -> Models:
+    """Every version of the year's models and which one each care type's settlement would use:
+    one query, the effective ones derived from it."""
+    with session.begin():
+        versions = repo.model_versions(session, year=year)
+    latest = _latest_by_applies_to(versions)
+    return Models(versions=versions, effective={t: _effective(latest, t) for t in CareType})
+
+
+# --- accounts -----------------------------------------------------------------------------
+
+
+def put_account(
+    *,
+    session: Session,
+    audit: AuditLog,
+    principal: Principal,
+    request_id: str | None,
+    year: int,
+    hsa_id: str,
+    costs: Decimal,
+    other_revenue: Decimal,
+    targeted_grants: Decimal,
+) -> repo.AccountRecord:
+    """Store (or replace) the unit's accounts for the year; settlements copy what they used."""
+    with session.begin():
+        previous = repo.upsert_account(
+            session,
+            year=year,
+            hsa_id=hsa_id,
+            costs_ore=to_ore(costs),
+            other_revenue_ore=to_ore(other_revenue),
+            targeted_grants_ore=to_ore(targeted_grants),
+            actor=principal.sub,
+        )
+        audit.record(
+            session,
+            principal=principal,
+            action="account.put",
+            entity_type="account",
+            entity_id=f"{year}/{hsa_id}",
+            request_id=request_id,
+            details={
+                "previous": None
+                if previous is None
+                else {
+                    "costs_ore": previous.costs_ore,
+                    "other_revenue_ore": previous.other_revenue_ore,
+                    "targeted_grants_ore": previous.targeted_grants_ore,
+                }
+            },
+        )
+        stored = repo.get_account(session, year=year, hsa_id=hsa_id)
+    assert stored is not None
+    return stored
+
+
+def accounts(*, session: Session, year: int) -> list[repo.AccountRecord]:
+    with session.begin():
+        return repo.list_accounts(session, year=year)
+
+
+def account(*, session: Session, year: int, hsa_id: str) -> repo.AccountRecord:
+    """One unit's accounts for the year (404 when none are stored)."""
+    with session.begin():
+        found = repo.get_account(session, year=year, hsa_id=hsa_id)
+    if found is None:
+        raise NotFound(f"no {year} accounts for unit {hsa_id}")
+    return found
+
+
+# --- settlements --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _OwnInputs:
+    """What this service's own database holds for a settlement."""
+
+    model: repo.ModelRecord
+    designated: list[calc.DesignatedUnit]
+    accounts: dict[str, calc.Accounts]
+
+
+def _own_inputs(session: Session, *, year: int, care_type: CareType) -> _OwnInputs:
+    """Designations, the effective model and the accounts; refuses (409) without the first two."""
+    designations = repo.list_designations(session, year=year, care_type=care_type)
+    if not designations:
+        raise Conflict(
+            f"no unit is designated for {care_type.value} care in {year}: nothing to settle"
+        )
+    model = _effective(_latest_by_applies_to(repo.model_versions(session, year=year)), care_type)
+    if model is None:
+        raise Conflict(
+            f"no last-resort model for {year} applies to {care_type.value} care: "
+            f"PUT /v1/models/{year}"
+        )
+    designated = [
+        calc.DesignatedUnit(d.hsa_id, d.unit_name, d.municipality_code) for d in designations
+    ]
+    stored = repo.list_accounts(session, year=year, hsa_ids=[u.hsa_id for u in designated])
+    return _OwnInputs(
+        model=model,
+        designated=designated,
+        accounts={
+            a.hsa_id: calc.Accounts(
+                from_ore(a.costs_ore),
+                from_ore(a.other_revenue_ore),
+                from_ore(a.targeted_grants_ore),
+            )
+            for a in stored
+        },
+    )
+
+
+def _method(model: FixedSumModel | DeficitCappedModel) -> domain.Method:
+    if isinstance(model, FixedSumModel):
+        return domain.FixedSum(dict(model.annual_sek_by_municipality))
+    return domain.DeficitCapped(coverage=model.coverage, cap=model.cap_sek)
+
+
+def _approved_periods(peers: Peers, year: int) -> list[domain.ApprovedPeriod]:
+    """Every approved payment run of the year (one call per period); 409 when one is missing."""
+    approved: list[domain.ApprovedPeriod] = []
+    for period in calc.year_periods(year):
+        statements = peers.payment.approved_statements(period)
+        if statements.version is not None:
+            approved.append(
+                domain.ApprovedPeriod(
+                    period=period,
+                    payment_version=statements.version,
+                    statement_totals=tuple((s.hsa_id, s.total_sek) for s in statements.statements),
+                )
+            )
+    missing = [str(p) for p in calc.missing_periods(year, {a.period for a in approved})]
+    if missing:
+        raise Conflict(
+            f"payment periods without an approved run: {', '.join(missing)}",
+            errors=[{"field": "period", "message": p} for p in missing],
+        )
+    return approved
+
+
+def _listed_units(
+    register: list[Unit], counts: Counts, care_type: CareType
+) -> list[calc.ListedUnit]:
+    """The counted units of the care type with their names, places and ownership."""
+    by_id = {u.hsa_id: u for u in register}
+    listed: list[calc.ListedUnit] = []
+    for c in counts.units:
+        unit = by_id.get(c.hsa_id)
+        if unit is None:
+            raise ServiceUnavailable(
+                f"the listing service counts unit {c.hsa_id} but does not know it"
+            )
+        if unit.care_type is not care_type:
+            continue
+        listed.append(
+            calc.ListedUnit(
+                c.hsa_id,
+                unit.name,
+                unit.municipality_code,
+                unit.ownership is Ownership.region,
+                c.listed,
+            )
+        )
+    return listed
+
+
+@dataclass(frozen=True)
+class Settlement:
+    stored: repo.StoredSettlement
+    created: bool
+
+
+def settle(
+    *,
+    session: Session,
+    audit: AuditLog,
+    peers: Peers,
+    principal: Principal,
+    request_id: str | None,
+    year: int,
+    care_type: CareType,
+) -> Settlement:
+    """Compute the year's settlement for a care type and store it as a new version unless the
+    newest one has identical inputs. Refuses (409) what cannot be settled yet."""
+    with session.begin():
+        own = _own_inputs(session, year=year, care_type=care_type)
+    model = own.model.model
+    method = _method(model)
+
+    # Refuse what is lacking before asking the peers.
+    approved: list[domain.ApprovedPeriod] = []
+    if isinstance(method, domain.FixedSum):
+        lacking = domain.lacking_amounts(method, own.designated)
+        if lacking:
+            raise Conflict(
+                f"the {year} model has no annual_sek_by_municipality amount for "
+                f"municipalities {', '.join(lacking)}"
+            )
+    else:
+        no_accounts = domain.lacking_accounts(own.designated, own.accounts)
+        if no_accounts:
+            raise Conflict(
+                f"no {year} accounts for designated units {', '.join(no_accounts)}: "
+                f"PUT /v1/accounts/{year}/{{hsa_id}}"
+            )
+        approved = _approved_periods(peers, year)
+    neutrality_scope: str | None = None
+    count_date: dt.date | None = None
+    listed: list[calc.ListedUnit] = []
+    if model.neutrality.enabled:
+        assert model.neutrality.scope is not None  # the contract requires one when enabled
+        neutrality_scope = model.neutrality.scope.value
+        count_date = dt.date(year, 12, 31)
+        listed = _listed_units(
+            peers.listing.units(),
+            peers.listing.counts(on=count_date, care_type=care_type),
+            care_type,
+        )
+
+    settled = domain.settle(
+        method=method,
+        designated=own.designated,
+        accounts=own.accounts,
+        approved=approved,
+        neutrality_scope=neutrality_scope,
+        listed_units=listed,
+    )
+    rows = repo.settlement_rows(settled, approved=approved, count_date=count_date)
+    inputs_hash = rows.inputs_hash(own.model)
+
+    with session.begin():
+        current = repo.model_by_id_for_update(session, own.model.id)
+        if current is None or current.body != own.model.body:
+            raise Conflict("the model changed while the settlement was computed: settle again")
+        latest = repo.latest_settlement(session, year=year, care_type=care_type)
+        if latest is not None and latest.inputs_hash == inputs_hash:
+            created, settlement_id = False, latest.id
+        else:
+            created = True
+            settlement_id = _store(
+                session,
+                audit=audit,
+                principal=principal,
+                request_id=request_id,
+                year=year,
+                care_type=care_type,
+                version=1 if latest is None else latest.version + 1,
+                model=own.model,
+                rows=rows,
+            )
+        # By id: a newer version stored by someone else meanwhile must not replace this one.
+        stored = repo.StoredSettlement(
+            header=repo.settlement_by_id(session, settlement_id),
+            parts=repo.settlement_parts(session, settlement_id, repo.FULL),
+            view="full",
+        )
+    return Settlement(stored=stored, created=created)
+
+
+def _store(
+    session: Session,
+    *,
+    audit: AuditLog,
+    principal: Principal,
+    request_id: str | None,
+    year: int,
+    care_type: CareType,
+    version: int,
+    model: repo.ModelRecord,
+    rows: repo.SettlementRows,
+) -> int:
+    """Insert the new version, mark its model used and audit it (inside the caller's
+    transaction); 409 when a concurrent settle took the version number."""
+    try:
+        with session.begin_nested():
+            settlement_id = repo.insert_settlement(
+                session,
+                year=year,
+                care_type=care_type,
+                version=version,
+                created_by=principal.sub,
+                model=model,
+                rows=rows,
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            "another settlement of the same year and care type was stored meanwhile: settle again"
+        ) from exc
+    repo.mark_model_used(session, model.id)
+    audit.record(
+        session,
+        principal=principal,
+        action="settlement.create",
+        entity_type="settlement",
+        entity_id=f"{year}/{care_type.value}/{version}",
+        request_id=request_id,
+        details={
+            "total_compensation_ore": rows.total_compensation_ore,
+            "total_neutrality_ore": rows.total_neutrality_ore,
+            "model_version": model.version,
+        },
+    )
+    return settlement_id
+
+
+def settlements(
+    *,
+    session: Session,
+    principal: Principal,
+    year: int,
+    care_type: CareType | None,
+    version: int | None,
+) -> list[repo.StoredSettlement]:
+    """The newest settlement per care type (or the given version), as far as the reader may see
+    it; 404 when there is none the reader may see."""
+    vis = repo.Visibility.for_principal(principal)
+    view = vis.view
+    found: list[repo.StoredSettlement] = []
+    if view != "none":
+        with session.begin():
+            found = [
+                repo.StoredSettlement(
+                    header=h, parts=repo.settlement_parts(session, h.id, vis), view=view
+                )
+                for h in repo.visible_settlements(
+                    session, vis, year=year, care_type=care_type, version=version
+                )
+            ]
+    if not found:
+        raise NotFound(f"no settlement for {year} that this caller may read")
+    return found
