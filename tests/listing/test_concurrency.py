@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -121,7 +122,7 @@ def _insert(url: str, valid_from: str, valid_to: str | None) -> None:
         engine.dispose()
 
 
-def test_database_refuses_a_second_open_listing(new_database_url) -> None:  # type: ignore[no-untyped-def]
+def test_database_refuses_a_second_open_listing(new_database_url: Callable[[str], str]) -> None:
     url = new_database_url("listing")
     migrate(url)
     _seed(url)

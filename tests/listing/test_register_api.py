@@ -114,7 +114,7 @@ def test_import_is_exempt_from_the_general_body_limit_but_has_its_own(
     from fastapi.testclient import TestClient
 
     client = TestClient(app, headers={"Authorization": token})
-    rows = [register_row(pnr(1950 + i, 1, 1, i)) for i in range(12)]
+    rows = [register_row(pnr(1950 + i, 1, 1, i + 1)) for i in range(12)]
     body = register_csv(*rows)
     assert len(body) > 300
     assert import_register(client, body).json()["inserted"] == 12

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.listing.domain.listing import Reason
 from shared.ids import InvalidIdentityNumber, parse_identity_number
+from shared.schemas.common import HsaId
 
 
 def _identity(value: str) -> str:
@@ -30,7 +31,7 @@ class ListingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     personnummer: str = Field(max_length=20)
-    hsa_id: str = Field(pattern=r"^SE\d{10}-[0-9A-Za-z]{1,31}$", max_length=64)
+    hsa_id: HsaId
     valid_from: dt.date
     reason: Reason
     special_reason: bool = False

@@ -6,16 +6,17 @@ Everything after the load is set-based SQL shared by both databases.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
 
+import psycopg
 from sqlalchemy import Table, text
 from sqlalchemy.orm import Session
 
 from services.listing.db.errors import RowErrors
 
 # One row checked: the values to stage (without row_no), or None, and (field, message) problems.
-ParsedRow = tuple[tuple[Any, ...] | None, list[tuple[str, str]]]
+ParsedRow = tuple[tuple[object, ...] | None, list[tuple[str, str]]]
 
 CHUNK_ROWS = 50_000
 
@@ -34,7 +35,7 @@ def drop_temp(session: Session, name: str) -> None:
     session.execute(text(f"DROP TABLE IF EXISTS {name}"))
 
 
-def _sqlite_value(value: Any) -> Any:
+def _sqlite_value(value: object) -> object:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, bool):
@@ -43,25 +44,27 @@ def _sqlite_value(value: Any) -> Any:
 
 
 def load_rows(
-    session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[object]]
 ) -> None:
     """Append rows (tuples in `columns` order) to a staging table in the caller's transaction."""
     raw = session.connection().connection.driver_connection
     cols = ", ".join(columns)
-    if is_postgres(session):
-        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:  # type: ignore[union-attr]
+    if isinstance(raw, psycopg.Connection):
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
+    if not isinstance(raw, sqlite3.Connection):
+        raise TypeError(f"bulk loading needs psycopg or sqlite3, not {type(raw).__name__}")
     marks = ", ".join("?" for _ in columns)
-    cur = raw.cursor()  # type: ignore[union-attr]
+    lite = raw.cursor()
     try:
-        cur.executemany(
+        lite.executemany(
             f"INSERT INTO {table.name} ({cols}) VALUES ({marks})",
             ([_sqlite_value(v) for v in row] for row in rows),
         )
     finally:
-        cur.close()
+        lite.close()
 
 
 def stage_csv_rows(
@@ -77,7 +80,7 @@ def stage_csv_rows(
     chunks while no error has been seen, so a bad file is read to the end but never half-loaded.
     """
     columns = [c.name for c in table.columns]
-    buffer: list[tuple[Any, ...]] = []
+    buffer: list[tuple[object, ...]] = []
     row_no = 0
     for values in rows:
         if not values:

@@ -8,9 +8,8 @@ SETS; SQLite, which lacks them, runs the same filtered scan twice. Neither loops
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from sqlalchemy import Date, DateTime, bindparam, select, text
+from sqlalchemy import Date, DateTime, TextClause, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from services.listing.db.bulk import is_postgres
@@ -32,7 +31,7 @@ WHERE l.unit_id IN :units
 _PG_TUNING = ("SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off")
 
 
-def _statement(sql: str, on: dt.date, at: dt.datetime, unit_ids: list[int]) -> Any:
+def _statement(sql: str, on: dt.date, at: dt.datetime, unit_ids: list[int]) -> TextClause:
     return text(sql).bindparams(
         bindparam("d", on, type_=Date),
         bindparam("t", at, type_=DateTime(timezone=True)),

@@ -10,9 +10,9 @@ import csv
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Boolean,
     Column,
     Date,
@@ -178,7 +178,7 @@ def _merge(session: Session, now: dt.datetime) -> ImportResult:
     )
 
 
-def _relist(session: Session, stamp: Any, *, distinct: str) -> None:
+def _relist(session: Session, stamp: BindParameter[dt.datetime], *, distinct: str) -> None:
     """Re-record the current listings of people whose counted facts changed (old rows stay)."""
     deso, gone = count_deso_sql("r"), gone_on_sql("r")
     drop_temp(session, "tmp_relisted")

@@ -35,13 +35,7 @@ def choose_unit(
     if lat is None or lon is None:
         local = [u for u in units if u.municipality_code == municipality_code]
         return min(local, key=lambda u: u.hsa_id) if local else None
-    placed = [u for u in units if u.lat is not None and u.lon is not None]
+    placed = [(u, u.lat, u.lon) for u in units if u.lat is not None and u.lon is not None]
     if not placed:
         return None
-    return min(
-        placed,
-        key=lambda u: (
-            great_circle_km(lat, lon, u.lat, u.lon),  # type: ignore[arg-type]
-            u.hsa_id,
-        ),
-    )
+    return min(placed, key=lambda p: (great_circle_km(lat, lon, p[1], p[2]), p[0].hsa_id))[0]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from services.listing.domain.listing import Reason
 from shared.ids import InvalidIdentityNumber, parse_identity_number
+from shared.patterns import HSA_ID
 
 LISTING_HEADER = ("personnummer", "hsa_id", "valid_from", "valid_to", "reason", "special_reason")
-_HSA = re.compile(r"^SE\d{10}-[0-9A-Za-z]{1,31}$")
 _REASONS = {r.value for r in Reason}
 _BOOLS = {"true": True, "false": False, "": False}
 
@@ -44,7 +43,7 @@ def parse_historic_row(values: list[str]) -> tuple[HistoricRow | None, list[tupl
             errors.append(("personnummer", "a samordningsnummer cannot be listed"))
     except InvalidIdentityNumber as exc:
         errors.append(("personnummer", str(exc)))
-    if not _HSA.match(hsa):
+    if not HSA_ID.match(hsa):
         errors.append(("hsa_id", "is not an HSA-id"))
     start = end = None
     try:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from dataclasses import dataclass
 
 from services.listing.domain.counts import ymd
 from shared.ids import InvalidIdentityNumber, parse_identity_number
+from shared.patterns import DESO, MUNICIPALITY
 
 REGISTER_HEADER = (
     "personnummer",
@@ -23,8 +23,6 @@ REGISTER_HEADER = (
     "deceased_on",
     "moved_out_on",
 )
-_MUNICIPALITY = re.compile(r"^\d{4}$")
-_DESO = re.compile(r"^[0-9A-Z]{9}$")
 _BOOLS = {"true": True, "false": False}
 
 
@@ -98,9 +96,9 @@ def parse_register_row(values: list[str]) -> tuple[RegisterRow | None, list[Fiel
         identity = parse_identity_number(pnr)
     except InvalidIdentityNumber as exc:
         errors.append(("personnummer", str(exc)))
-    if not _MUNICIPALITY.match(municipality):
+    if not MUNICIPALITY.match(municipality):
         errors.append(("municipality_code", "must be 4 digits"))
-    if deso and not _DESO.match(deso):
+    if deso and not DESO.match(deso):
         errors.append(("deso_code", "must be 9 characters (digits and capital letters) or empty"))
     lat = _coordinate(lat_s, "lat", 90, errors)
     lon = _coordinate(lon_s, "lon", 180, errors)

@@ -153,15 +153,15 @@ def write_population(
             k = base + (1 if day in extra_days else 0)
             if k == 0:
                 continue
-            if k > 1000:
-                raise ValueError("more than 1,000 people born on one day: too many residents")
+            if k > 999:  # serials 001-999: 000 is never issued
+                raise ValueError("more than 999 people born on one day: too many residents")
             birth_ord = first + day
             bdate = dt.date.fromordinal(birth_ord)
             prefix = f"{bdate.year:04d}{bdate.month:02d}{bdate.day:02d}"
             date_sum = _digit_sum(prefix[2:], _LUHN_W[:6])
-            step = 1000 // k
+            step = 999 // k
             for i in range(k):
-                serial = i * step + int(r() * step)
+                serial = 1 + i * step + int(r() * step)
                 pnr = f"{prefix}{serial:03d}{(10 - (date_sum + _SERIAL_SUM[serial]) % 10) % 10}"
                 # where they live
                 mi = bisect.bisect_right(cum, r() * acc)
