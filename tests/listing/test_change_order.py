@@ -10,9 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from typing import Any
 
-from services.listing.db import listings as repo
-from services.listing.db.clock import change_moment
+from sqlalchemy.orm import Session
+
+from services.listing import service
+from services.listing.domain.listing import Reason
+from shared.audit import AuditLog
+from shared.auth import Principal, Role
 from shared.context import ServiceContext, context_of
 from tests.listing.conftest import (
     Listing,
@@ -47,7 +52,7 @@ def test_a_change_in_flight_is_waited_for_and_the_read_is_reproducible(listing: 
         == 201
     )
 
-    answers: list[dict[str, object]] = []
+    answers: list[dict[str, Any]] = []
     stamped = threading.Event()
 
     def read_counts() -> None:
@@ -55,25 +60,33 @@ def test_a_change_in_flight_is_waited_for_and_the_read_is_reproducible(listing: 
         r = listing.client("service").get("/v1/counts", params={"date": "2026-02-28"})
         answers.append(r.json())
 
+    class HoldsTheChange(AuditLog):
+        """Records the audit row, the last step before commit, then keeps the change in flight."""
+
+        def record(self, session: Session, **kwargs: Any) -> None:
+            super().record(session, **kwargs)
+            stamped.set()
+            time.sleep(0.5)  # the reader has taken its "now" by now, unless it waits for us
+
     reader = threading.Thread(target=read_counts)
     reader.start()
-    db = context_of(listing.app, ServiceContext).db
-    with db.sessionmaker() as session, session.begin():
-        now = change_moment(session)
-        repo.create_listing(
-            session,
+    context = context_of(listing.app, ServiceContext)
+    audit = HoldsTheChange(context.audit.log, context.audit.head, listing.settings.hash_key)
+    with context.db.sessionmaker() as session:
+        service.create_listing(
+            session=session,
+            audit=audit,
+            principal=Principal(sub="test", roles=frozenset({Role.region_admin})),
+            request_id=None,
             personnummer=person,
             hsa_id=UNIT_B,
             valid_from=dt.date(2026, 2, 1),
-            reason="choice",
+            reason=Reason.choice,
             special_reason=False,
-            now=now,
         )
-        stamped.set()
-        time.sleep(0.5)  # the reader has taken its "now" by now, unless it waits for us
     reader.join(20)
     first = answers[0]
-    listed = {u["hsa_id"]: u["listed"] for u in first["units"]}  # type: ignore[index]
+    listed = {u["hsa_id"]: u["listed"] for u in first["units"]}
     assert listed == {UNIT_A: 0, UNIT_B: 1}, "the reader must wait for the change in flight"
     again = (
         listing.client("service")

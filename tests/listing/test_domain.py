@@ -8,7 +8,7 @@ import pytest
 
 from services.listing.domain.counts import assemble_counts, ymd
 from services.listing.domain.defaults import Candidate, choose_unit, great_circle_km
-from services.listing.domain.listing import Period, Refusal, choice_refusal, plan_change
+from services.listing.domain.listing import Refusal, StoredListing, choice_refusal, plan_change
 from services.listing.domain.register import parse_register_row
 from shared.period import age_on
 from shared.schemas.common import CareType
@@ -42,24 +42,24 @@ def test_register_row_errors_name_the_field(values: list[str], field: str) -> No
 
 def test_plan_change() -> None:
     current = [
-        Period(1, D(2025, 1, 1), D(2025, 5, 31), "choice"),
-        Period(2, D(2025, 6, 1), None, "default"),
+        StoredListing(1, D(2025, 1, 1), D(2025, 5, 31), "choice"),
+        StoredListing(2, D(2025, 6, 1), None, "default"),
     ]
     assert plan_change(current, D(2026, 1, 1)).supersede_id == 2
     assert plan_change(current, D(2026, 1, 1)).keep_until == D(2025, 12, 31)
     assert plan_change(current, D(2025, 6, 1)).keep_until is None
     with pytest.raises(Refusal):
         plan_change(current, D(2025, 5, 31))
-    ended = [Period(3, D(2025, 1, 1), D(2025, 3, 1), "choice")]
+    ended = [StoredListing(3, D(2025, 1, 1), D(2025, 3, 1), "choice")]
     assert plan_change(ended, D(2025, 4, 1)).supersede_id is None
     assert plan_change([], D(2025, 4, 1)).supersede_id is None
 
 
 def test_choice_limit_counts_only_choices_in_the_window() -> None:
     rows = [
-        Period(1, D(2025, 3, 2), D(2025, 5, 31), "choice"),
-        Period(2, D(2025, 6, 1), None, "default"),
-        Period(3, D(2025, 7, 1), None, "choice"),
+        StoredListing(1, D(2025, 3, 2), D(2025, 5, 31), "choice"),
+        StoredListing(2, D(2025, 6, 1), None, "default"),
+        StoredListing(3, D(2025, 7, 1), None, "choice"),
     ]
 
     def refused(on: D, reason: str = "choice", special: bool = False) -> bool:
@@ -77,8 +77,10 @@ def test_nearest_unit_ties_and_missing_coordinates() -> None:
         Candidate(2, "SE0000000000-A", "2380", 63.0, 14.0),
         Candidate(3, "SE0000000000-C", "2309", None, None),
     ]
-    assert choose_unit(units, lat=63.1, lon=14.1, municipality_code="2380").unit_id == 2  # type: ignore[union-attr]
-    assert choose_unit(units, lat=None, lon=None, municipality_code="2309").unit_id == 3  # type: ignore[union-attr]
+    nearest = choose_unit(units, lat=63.1, lon=14.1, municipality_code="2380")
+    assert nearest is not None and nearest.unit_id == 2
+    local = choose_unit(units, lat=None, lon=None, municipality_code="2309")
+    assert local is not None and local.unit_id == 3
     assert choose_unit(units, lat=None, lon=None, municipality_code="2303") is None
     # One degree along a meridian is 2*pi*R/360 = 111.195 km.
     assert great_circle_km(62.0, 14.0, 63.0, 14.0) == pytest.approx(111.195, abs=0.01)

@@ -1,20 +1,67 @@
-"""Request-scoped dependencies shared by the routers (the common ones live in shared.deps)."""
+"""Request-scoped dependencies of the routers: the common ones from shared.deps, and the roles
+of every listing route, declared once."""
 
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from shared.auth import Principal, Role, require_roles
 from shared.deps import (
     AuditDep,
     ReadSessionDep,
     RequestIdDep,
     SessionDep,
+    SessionsDep,
     get_audit,
     get_session,
     request_id,
 )
 
+# Region administration: person-level reads (a resident's listing history).
+AdminOnly = Annotated[Principal, Depends(require_roles(Role.region_admin))]
+# Changes: the region, or a peer service acting for it (listings, defaults, units, register).
+AdminOrService = Annotated[Principal, Depends(require_roles(Role.region_admin, Role.service))]
+# Units are not person data: every role may read them, providers included.
+UnitReaders = Annotated[
+    Principal,
+    Depends(
+        require_roles(
+            Role.region_admin, Role.ops, Role.service, Role.provider, Role.finance_approver
+        )
+    ),
+]
+# Counts are aggregates: every role may read them, a provider only for its own units.
+CountReaders = Annotated[
+    Principal,
+    Depends(
+        require_roles(
+            Role.region_admin, Role.service, Role.ops, Role.finance_approver, Role.provider
+        )
+    ),
+]
+
+
+def counted_units(principal: Principal) -> frozenset[str] | None:
+    """The units a caller's counts are limited to, None for every unit. A provider reads only
+    its own units unless it also holds a wide role or ops (which reads every unit's counts)."""
+    if principal.is_provider_only and not principal.has(Role.ops):
+        return principal.hsa_ids
+    return None
+
+
 __all__ = [
+    "AdminOnly",
+    "AdminOrService",
     "AuditDep",
+    "CountReaders",
     "ReadSessionDep",
     "RequestIdDep",
     "SessionDep",
+    "SessionsDep",
+    "UnitReaders",
+    "counted_units",
     "get_audit",
     "get_session",
     "request_id",

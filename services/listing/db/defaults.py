@@ -1,23 +1,39 @@
-"""Default listings for every resident not listed on a date (set-based read, bulk write)."""
+"""Default listings: the units that may receive them and the residents without a listing."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from services.listing.db import facts
 from services.listing.db.bulk import is_postgres
+from services.listing.db.listings import PersonFacts
 from services.listing.db.models import listing, person, person_version, unit
-from services.listing.domain.defaults import Candidate, choose_unit
-from services.listing.domain.listing import Reason
-
-INSERT_CHUNK = 10_000
+from services.listing.domain.defaults import Candidate
 
 
-def _units(session: Session, on: dt.date) -> list[Candidate]:
+@dataclass(frozen=True, slots=True)
+class UnlistedResident:
+    """A resident with no listing on the date: where they live and when their next one starts."""
+
+    person: PersonFacts
+    lat: float | None
+    lon: float | None
+    municipality_code: str
+    next_from: dt.date | None
+
+
+def lock_listings(session: Session) -> None:
+    """On PostgreSQL, hold off listing changes until the transaction ends: the defaults are a
+    read-then-write over every resident (SQLite's BEGIN IMMEDIATE already serialises it)."""
+    if is_postgres(session):
+        session.execute(text("LOCK TABLE listing IN SHARE ROW EXCLUSIVE MODE"))
+
+
+def candidates(session: Session, on: dt.date) -> list[Candidate]:
+    """The primary-care units active on `on`, by hsa_id."""
     rows = session.execute(
         select(unit.c.id, unit.c.hsa_id, unit.c.municipality_code, unit.c.lat, unit.c.lon)
         .where(
@@ -30,7 +46,7 @@ def _units(session: Session, on: dt.date) -> list[Candidate]:
     return [Candidate(*r) for r in rows]
 
 
-def _unlisted(session: Session, on: dt.date) -> list[Any]:
+def unlisted(session: Session, on: dt.date) -> list[UnlistedResident]:
     """Residents alive and in the region on `on` with no current listing covering it."""
     covering = exists().where(
         listing.c.person_id == person_version.c.person_id,
@@ -72,42 +88,25 @@ def _unlisted(session: Session, on: dt.date) -> list[Any]:
         )
         .order_by(person_version.c.person_id)
     )
-    return list(session.execute(q))
-
-
-def assign_defaults(session: Session, *, on: dt.date, now: dt.datetime) -> int:
-    """List every unlisted resident at the nearest unit; returns how many were assigned."""
-    if is_postgres(session):
-        # Listing changes made meanwhile would race the read-then-write below.
-        session.execute(text("LOCK TABLE listing IN SHARE ROW EXCLUSIVE MODE"))
-    units = _units(session, on)
-    batch: list[dict[str, object]] = []
-    assigned = 0
-    for r in _unlisted(session, on):
-        chosen = choose_unit(units, lat=r.lat, lon=r.lon, municipality_code=r.municipality_code)
-        if chosen is None:
-            continue
-        valid_to = r.next_from - dt.timedelta(days=1) if r.next_from is not None else None
-        batch.append(
-            {
-                "person_id": r.person_id,
-                "unit_id": chosen.unit_id,
-                "valid_from": on,
-                "valid_to": valid_to,
-                "reason": Reason.default.value,
-                "special_reason": False,
-                "birth_ymd": r.birth_ymd,
-                "sex": r.sex,
-                "count_deso": facts.count_deso(r.deso_code, r.protected_identity),
-                "gone_on": facts.gone_on(r.deceased_on, r.moved_out_on),
-                "recorded_at": now,
-            }
+    return [
+        UnlistedResident(
+            PersonFacts(pid, birth, sex, deso, protected, deceased, moved),
+            lat,
+            lon,
+            municipality,
+            next_on,
         )
-        if len(batch) >= INSERT_CHUNK:
-            session.execute(listing.insert(), batch)
-            assigned += len(batch)
-            batch.clear()
-    if batch:
-        session.execute(listing.insert(), batch)
-        assigned += len(batch)
-    return assigned
+        for (
+            pid,
+            lat,
+            lon,
+            municipality,
+            next_on,
+            birth,
+            sex,
+            deso,
+            protected,
+            deceased,
+            moved,
+        ) in session.execute(q)
+    ]

@@ -1,31 +1,26 @@
-"""Listings: create (ending the current one), read a person's history. Never deletes a row."""
+"""Listings: the rows a change reads and writes, and a person's history. Never deletes a row."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, Table, and_, or_, select
 from sqlalchemy.orm import Session
 
 from services.listing.db import facts
+from services.listing.db.clock import as_utc
 from services.listing.db.models import listing, person, person_version, unit
-from services.listing.db.units import unit_row
-from services.listing.domain.listing import (
-    Period,
-    Refusal,
-    choice_refusal,
-    person_refusal,
-    plan_change,
-    unit_refusal,
-)
-from shared.errors import Conflict, NotFound, Unprocessable
-from shared.ids import parse_identity_number
+from services.listing.domain.listing import StoredListing
+
+INSERT_CHUNK = 10_000
 
 
-@dataclass(frozen=True)
-class ListingRow:
+@dataclass(frozen=True, slots=True)
+class ListingRecord:
+    """A listing as the API answers it."""
+
     hsa_id: str
     valid_from: dt.date
     valid_to: dt.date | None
@@ -34,7 +29,32 @@ class ListingRow:
     recorded_at: dt.datetime
 
 
-def known_at(table: Any, at: dt.datetime | None) -> Any:
+@dataclass(frozen=True, slots=True)
+class PersonFacts:
+    """A person's current register facts: what the rules check and a listing row copies."""
+
+    person_id: int
+    birth_ymd: int
+    sex: str
+    deso_code: str | None
+    protected_identity: bool
+    deceased_on: dt.date | None
+    moved_out_on: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewListing:
+    """A listing to record; the counted facts come from `person`."""
+
+    person: PersonFacts
+    unit_id: int
+    valid_from: dt.date
+    valid_to: dt.date | None
+    reason: str
+    special_reason: bool
+
+
+def known_at(table: Table, at: dt.datetime | None) -> ColumnElement[bool]:
     """Rows as known at a moment; None means the current rows."""
     if at is None:
         return table.c.superseded_at.is_(None)
@@ -43,103 +63,88 @@ def known_at(table: Any, at: dt.datetime | None) -> Any:
     )
 
 
-def find_person(session: Session, personnummer: str, *, lock: bool = False) -> Any:
-    """The person row, locked for the rest of the transaction when asked (FOR UPDATE)."""
+def find_person_id(session: Session, personnummer: str, *, lock: bool = False) -> int | None:
+    """The person's id, the row locked for the rest of the transaction when asked (FOR UPDATE)."""
     q = select(person.c.id, person.c.is_coordination).where(person.c.personnummer == personnummer)
     row = session.execute(q.with_for_update() if lock else q).first()
-    if row is None:
-        raise NotFound("the person is not in the population register")
-    return row
+    return int(row.id) if row is not None else None
 
 
-def _periods(session: Session, person_id: int) -> list[Period]:
+def current_facts(session: Session, person_id: int) -> PersonFacts:
+    """The person's current version (every registered person has exactly one)."""
+    v = session.execute(
+        select(person_version).where(
+            person_version.c.person_id == person_id, person_version.c.superseded_at.is_(None)
+        )
+    ).one()
+    return PersonFacts(
+        person_id=person_id,
+        birth_ymd=v.birth_ymd,
+        sex=v.sex,
+        deso_code=v.deso_code,
+        protected_identity=v.protected_identity,
+        deceased_on=v.deceased_on,
+        moved_out_on=v.moved_out_on,
+    )
+
+
+def current_listings(session: Session, person_id: int) -> list[StoredListing]:
+    """The person's current listing rows, oldest first, as the listing rules see them."""
     rows = session.execute(
         select(listing.c.id, listing.c.valid_from, listing.c.valid_to, listing.c.reason)
         .where(listing.c.person_id == person_id, listing.c.superseded_at.is_(None))
         .order_by(listing.c.valid_from)
     )
-    return [Period(r.id, r.valid_from, r.valid_to, r.reason) for r in rows]
+    return [StoredListing(r.id, r.valid_from, r.valid_to, r.reason) for r in rows]
 
 
-def _refuse(message: str | None) -> None:
-    if message is not None:
-        raise Conflict(message)
-
-
-def create_listing(
-    session: Session,
-    *,
-    personnummer: str,
-    hsa_id: str,
-    valid_from: dt.date,
-    reason: str,
-    special_reason: bool,
-    now: dt.datetime,
-) -> ListingRow:
-    """Apply every rule, then end the current listing on valid_from - 1 and add the new one."""
-    identity = parse_identity_number(personnummer)
-    if identity.is_coordination_number:
-        raise Unprocessable(
-            "a samordningsnummer cannot be listed: only registered residents can",
-            errors=[{"field": "personnummer", "message": "samordningsnummer"}],
+def supersede(
+    session: Session, listing_id: int, *, now: dt.datetime, keep_until: dt.date | None
+) -> None:
+    """Supersede a listing row; with `keep_until`, re-record its part up to that day."""
+    old = session.execute(select(listing).where(listing.c.id == listing_id)).one()
+    session.execute(listing.update().where(listing.c.id == old.id).values(superseded_at=now))
+    if keep_until is not None:
+        kept = {k: v for k, v in old._mapping.items() if k not in ("id", "superseded_at")}
+        session.execute(
+            listing.insert().values({**kept, "valid_to": keep_until, "recorded_at": now})
         )
-    who = find_person(session, identity.value, lock=True)
-    where = unit_row(session, hsa_id)
-    if where is None:
-        raise NotFound(f"unit {hsa_id} is not known")
-    _refuse(
-        unit_refusal(
-            care_type=where.care_type,
-            active_from=where.active_from,
-            active_to=where.active_to,
-            on=valid_from,
-        )
-    )
-    version = session.execute(
-        select(person_version).where(
-            person_version.c.person_id == who.id, person_version.c.superseded_at.is_(None)
-        )
-    ).one()
-    _refuse(
-        person_refusal(
-            deceased_on=version.deceased_on, moved_out_on=version.moved_out_on, on=valid_from
-        )
-    )
-    periods = _periods(session, who.id)
-    try:
-        change = plan_change(periods, valid_from)
-    except Refusal as exc:
-        raise Conflict(exc.message) from exc
-    _refuse(
-        choice_refusal(periods, new_from=valid_from, reason=reason, special_reason=special_reason)
-    )
-    if change.supersede_id is not None:
-        old = session.execute(select(listing).where(listing.c.id == change.supersede_id)).one()
-        session.execute(listing.update().where(listing.c.id == old.id).values(superseded_at=now))
-        if change.keep_until is not None:
-            kept = {k: v for k, v in old._mapping.items() if k not in ("id", "superseded_at")}
-            session.execute(
-                listing.insert().values({**kept, "valid_to": change.keep_until, "recorded_at": now})
-            )
-    session.execute(
-        listing.insert().values(
-            person_id=who.id,
-            unit_id=where.id,
-            valid_from=valid_from,
-            valid_to=None,
-            reason=reason,
-            special_reason=special_reason,
-            birth_ymd=version.birth_ymd,
-            sex=version.sex,
-            count_deso=facts.count_deso(version.deso_code, version.protected_identity),
-            gone_on=facts.gone_on(version.deceased_on, version.moved_out_on),
-            recorded_at=now,
-        )
-    )
-    return ListingRow(hsa_id, valid_from, None, reason, special_reason, now)
 
 
-def history(session: Session, person_id: int, at: dt.datetime | None = None) -> list[ListingRow]:
+def _values(new: NewListing, now: dt.datetime) -> dict[str, object]:
+    p = new.person
+    return {
+        "person_id": p.person_id,
+        "unit_id": new.unit_id,
+        "valid_from": new.valid_from,
+        "valid_to": new.valid_to,
+        "reason": new.reason,
+        "special_reason": new.special_reason,
+        "birth_ymd": p.birth_ymd,
+        "sex": p.sex,
+        "count_deso": facts.count_deso(p.deso_code, p.protected_identity),
+        "gone_on": facts.gone_on(p.deceased_on, p.moved_out_on),
+        "recorded_at": now,
+    }
+
+
+def add_listings(session: Session, rows: Iterable[NewListing], *, now: dt.datetime) -> int:
+    """Insert listings recorded at `now`, in chunks; returns how many were added."""
+    added = 0
+    batch: list[dict[str, object]] = []
+    for new in rows:
+        batch.append(_values(new, now))
+        if len(batch) >= INSERT_CHUNK:
+            session.execute(listing.insert(), batch)
+            added += len(batch)
+            batch = []
+    if batch:
+        session.execute(listing.insert(), batch)
+        added += len(batch)
+    return added
+
+
+def history(session: Session, person_id: int, at: dt.datetime | None = None) -> list[ListingRecord]:
     """The person's listings as known at `at` (now if None), oldest first."""
     rows = session.execute(
         select(
@@ -154,4 +159,4 @@ def history(session: Session, person_id: int, at: dt.datetime | None = None) -> 
         .where(listing.c.person_id == person_id, known_at(listing, at))
         .order_by(listing.c.valid_from, listing.c.id)
     )
-    return [ListingRow(*r) for r in rows]
+    return [ListingRecord(h, f, t, r, s, as_utc(at)) for h, f, t, r, s, at in rows]

@@ -1,11 +1,13 @@
-"""Care units: create or update, read, and the set active on a date."""
+"""Care units: create or update, read one or all, and the terms a listing checks."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from services.listing.db.clock import utcnow
@@ -13,7 +15,17 @@ from services.listing.db.models import unit
 from shared.schemas.listing import Unit, UnitIn
 
 
-def _to_unit(row: Any) -> Unit:
+@dataclass(frozen=True, slots=True)
+class ListableUnit:
+    """What the listing rules need of a unit, with its surrogate id for the listing row."""
+
+    id: int
+    care_type: str
+    active_from: dt.date
+    active_to: dt.date | None
+
+
+def _to_unit(row: Row[Any]) -> Unit:
     return Unit(
         hsa_id=row.hsa_id,
         name=row.name,
@@ -53,7 +65,7 @@ def upsert_unit(session: Session, hsa_id: str, data: UnitIn) -> tuple[Unit, bool
 
 
 def get_unit(session: Session, hsa_id: str) -> Unit | None:
-    row = unit_row(session, hsa_id)
+    row = session.execute(select(unit).where(unit.c.hsa_id == hsa_id)).first()
     return _to_unit(row) if row is not None else None
 
 
@@ -61,6 +73,11 @@ def list_units(session: Session) -> list[Unit]:
     return [_to_unit(r) for r in session.execute(select(unit).order_by(unit.c.hsa_id))]
 
 
-def unit_row(session: Session, hsa_id: str) -> Any | None:
-    """The stored row (with its surrogate id), or None."""
-    return session.execute(select(unit).where(unit.c.hsa_id == hsa_id)).first()
+def listable_unit(session: Session, hsa_id: str) -> ListableUnit | None:
+    """The unit a new listing would go to, or None when it is not known."""
+    row = session.execute(
+        select(unit.c.id, unit.c.care_type, unit.c.active_from, unit.c.active_to).where(
+            unit.c.hsa_id == hsa_id
+        )
+    ).first()
+    return ListableUnit(row.id, row.care_type, row.active_from, row.active_to) if row else None

@@ -17,7 +17,7 @@ class Reason(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Period:
+class StoredListing:
     """A stored listing as the rules see it (valid_to is the last day, inclusive; None = open)."""
 
     id: int
@@ -64,13 +64,15 @@ def person_refusal(
 
 
 def choice_refusal(
-    periods: list[Period], *, new_from: dt.date, reason: str, special_reason: bool
+    listings: list[StoredListing], *, new_from: dt.date, reason: str, special_reason: bool
 ) -> str | None:
     """A third change by choice within 365 days is refused unless there are special reasons."""
     if reason != Reason.choice or special_reason:
         return None
     start = new_from - dt.timedelta(days=CHOICE_WINDOW_DAYS - 1)
-    recent = [p for p in periods if p.reason == Reason.choice and start <= p.valid_from <= new_from]
+    recent = [
+        s for s in listings if s.reason == Reason.choice and start <= s.valid_from <= new_from
+    ]
     if len(recent) >= MAX_CHOICES_IN_WINDOW:
         return (
             f"already {len(recent)} listings by choice in the 365 days ending on valid_from; "
@@ -79,11 +81,11 @@ def choice_refusal(
     return None
 
 
-def plan_change(periods: list[Period], new_from: dt.date) -> Change:
+def plan_change(listings: list[StoredListing], new_from: dt.date) -> Change:
     """How the current listing ends on new_from - 1; raises Refusal if new_from is before it."""
-    if not periods:
+    if not listings:
         return Change(None, None)
-    latest = max(periods, key=lambda p: p.valid_from)
+    latest = max(listings, key=lambda s: s.valid_from)
     if new_from < latest.valid_from:
         raise Refusal("valid_from is before the current listing's own valid_from")
     if latest.valid_to is not None and latest.valid_to < new_from:

@@ -1,0 +1,353 @@
+"""The listing service's use cases: what the routers, the command line and the demo call.
+
+Each use case is one unit of work: it opens the transaction (`with session.begin():`), a
+change takes its moment under the change-order lock and a count its "now" under the shared
+one (db.clock), the domain's rules decide, the repositories write, and the audit row is
+recorded in the same transaction. Routers and the file loaders only parse and render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.listing.db import counts as counts_repo
+from services.listing.db import defaults as defaults_repo
+from services.listing.db import listings as listings_repo
+from services.listing.db import units as units_repo
+from services.listing.db.clock import as_utc, change_moment, read_moment
+from services.listing.db.listings import ListingRecord, NewListing
+from services.listing.db.listings_import import import_listings
+from services.listing.db.register_import import ImportResult, import_register
+from services.listing.domain.defaults import Candidate, choose_unit
+from services.listing.domain.listing import (
+    Reason,
+    Refusal,
+    choice_refusal,
+    person_refusal,
+    plan_change,
+    unit_refusal,
+)
+from shared.audit import AuditLog
+from shared.auth import Principal
+from shared.errors import Conflict, NotFound, Unprocessable
+from shared.ids import parse_identity_number
+from shared.schemas.common import CareType
+from shared.schemas.listing import Counts, Unit, UnitIn
+
+# Called with how far a bulk import has read (bytes of the file).
+Progress = Callable[[int], None]
+
+NOT_REGISTERED = "the person is not in the population register"
+
+
+# Units
+
+
+def list_units(*, session: Session) -> list[Unit]:
+    """Every unit, by hsa_id."""
+    with session.begin():
+        return units_repo.list_units(session)
+
+
+def get_unit(*, session: Session, hsa_id: str) -> Unit:
+    """One unit; 404 when it is not known."""
+    with session.begin():
+        found = units_repo.get_unit(session, hsa_id)
+    if found is None:
+        raise NotFound(f"unit {hsa_id} is not known")
+    return found
+
+
+def save_unit(
+    *,
+    session: Session,
+    audit: AuditLog,
+    principal: Principal,
+    request_id: str | None,
+    hsa_id: str,
+    data: UnitIn,
+) -> tuple[Unit, bool]:
+    """Create or update a unit; returns it and whether it was created."""
+    with session.begin():
+        saved, created = units_repo.upsert_unit(session, hsa_id, data)
+        audit.record(
+            session,
+            principal=principal,
+            action="unit.create" if created else "unit.update",
+            entity_type="unit",
+            entity_id=hsa_id,
+            request_id=request_id,
+            details=data.model_dump(mode="json"),
+        )
+    return saved, created
+
+
+def import_units(
+    *, session: Session, audit: AuditLog, principal: Principal, units: Sequence[Unit]
+) -> tuple[int, int]:
+    """Create or update many units in one transaction; returns (created, updated)."""
+    created = 0
+    with session.begin():
+        for u in units:
+            _, new = units_repo.upsert_unit(
+                session, u.hsa_id, UnitIn.model_validate(u.model_dump(exclude={"hsa_id"}))
+            )
+            created += new
+        audit.record(
+            session,
+            principal=principal,
+            action="unit.import",
+            entity_type="unit",
+            details={"created": created, "updated": len(units) - created},
+        )
+    return created, len(units) - created
+
+
+# Listings
+
+
+def _refuse(message: str | None) -> None:
+    if message is not None:
+        raise Conflict(message)
+
+
+def create_listing(
+    *,
+    session: Session,
+    audit: AuditLog,
+    principal: Principal,
+    request_id: str | None,
+    personnummer: str,
+    hsa_id: str,
+    valid_from: dt.date,
+    reason: Reason,
+    special_reason: bool,
+) -> ListingRecord:
+    """List a resident from valid_from after every rule; the current listing ends the day
+    before. The person's row is locked, so concurrent changes for one person queue."""
+    identity = parse_identity_number(personnummer)
+    if identity.is_coordination_number:
+        raise Unprocessable(
+            "a samordningsnummer cannot be listed: only registered residents can",
+            errors=[{"field": "personnummer", "message": "samordningsnummer"}],
+        )
+    with session.begin():
+        now = change_moment(session)
+        person_id = listings_repo.find_person_id(session, identity.value, lock=True)
+        if person_id is None:
+            raise NotFound(NOT_REGISTERED)
+        where = units_repo.listable_unit(session, hsa_id)
+        if where is None:
+            raise NotFound(f"unit {hsa_id} is not known")
+        _refuse(
+            unit_refusal(
+                care_type=where.care_type,
+                active_from=where.active_from,
+                active_to=where.active_to,
+                on=valid_from,
+            )
+        )
+        person = listings_repo.current_facts(session, person_id)
+        _refuse(
+            person_refusal(
+                deceased_on=person.deceased_on, moved_out_on=person.moved_out_on, on=valid_from
+            )
+        )
+        stored = listings_repo.current_listings(session, person_id)
+        try:
+            change = plan_change(stored, valid_from)
+        except Refusal as exc:
+            raise Conflict(exc.message) from exc
+        _refuse(
+            choice_refusal(
+                stored, new_from=valid_from, reason=reason, special_reason=special_reason
+            )
+        )
+        if change.supersede_id is not None:
+            listings_repo.supersede(
+                session, change.supersede_id, now=now, keep_until=change.keep_until
+            )
+        new = NewListing(person, where.id, valid_from, None, reason.value, special_reason)
+        listings_repo.add_listings(session, [new], now=now)
+        audit.record(
+            session,
+            principal=principal,
+            action="listing.create",
+            entity_type="listing",
+            entity_id=hsa_id,
+            personnummer=personnummer,
+            request_id=request_id,
+            details={
+                "valid_from": valid_from,
+                "reason": reason.value,
+                "special_reason": special_reason,
+            },
+        )
+    return ListingRecord(hsa_id, valid_from, None, reason.value, special_reason, now)
+
+
+def listing_history(
+    *,
+    session: Session,
+    audit: AuditLog,
+    principal: Principal,
+    request_id: str | None,
+    personnummer: str,
+    as_known_at: dt.datetime | None,
+) -> list[ListingRecord]:
+    """A person's listings, oldest first, as known at a moment (now if None); a person-level
+    read, so it is audited."""
+    at = as_utc(as_known_at) if as_known_at else None
+    with session.begin():
+        person_id = listings_repo.find_person_id(session, personnummer)
+        if person_id is None:
+            raise NotFound(NOT_REGISTERED)
+        rows = listings_repo.history(session, person_id, at)
+        audit.record(
+            session,
+            principal=principal,
+            action="listing.history",
+            entity_type="person",
+            personnummer=personnummer,
+            request_id=request_id,
+            details={"as_known_at": at} if at else None,
+        )
+    return rows
+
+
+def _default_listings(
+    residents: list[defaults_repo.UnlistedResident],
+    units: list[Candidate],
+    on: dt.date,
+) -> Iterator[NewListing]:
+    for r in residents:
+        chosen = choose_unit(units, lat=r.lat, lon=r.lon, municipality_code=r.municipality_code)
+        if chosen is None:
+            continue
+        valid_to = r.next_from - dt.timedelta(days=1) if r.next_from is not None else None
+        yield NewListing(r.person, chosen.unit_id, on, valid_to, Reason.default.value, False)
+
+
+def assign_defaults(
+    *, session: Session, audit: AuditLog, principal: Principal, request_id: str | None, on: dt.date
+) -> int:
+    """List every unlisted resident at the nearest active primary-care unit on `on` (until
+    their next listing starts); returns how many were assigned."""
+    with session.begin():
+        now = change_moment(session)
+        defaults_repo.lock_listings(session)
+        units = defaults_repo.candidates(session, on)
+        residents = defaults_repo.unlisted(session, on)
+        assigned = listings_repo.add_listings(
+            session, _default_listings(residents, units, on), now=now
+        )
+        audit.record(
+            session,
+            principal=principal,
+            action="listing.assign_defaults",
+            entity_type="listing",
+            request_id=request_id,
+            details={"date": on, "assigned": assigned},
+        )
+    return assigned
+
+
+# Counts
+
+
+def read_counts(
+    *,
+    session: Session,
+    on: dt.date,
+    care_type: CareType,
+    as_known_at: dt.datetime | None,
+    hsa_ids: frozenset[str] | None,
+) -> Counts:
+    """Listed per unit on `on` as known at a moment (now if None); `hsa_ids` limits the units.
+
+    "Now" is taken under the shared change lock, so a re-read at the answered moment gives
+    the same counts; a future moment is refused, since later changes would land before it.
+    """
+    with session.begin():
+        now = read_moment(session)
+        at = as_utc(as_known_at) if as_known_at is not None else now
+        if at > now:
+            raise Unprocessable(
+                "as_known_at is in the future",
+                errors=[{"field": "as_known_at", "message": "must not be in the future"}],
+            )
+        return counts_repo.read_counts(session, on=on, care_type=care_type, at=at, hsa_ids=hsa_ids)
+
+
+# Bulk imports
+
+
+def _text(binary: IO[bytes]) -> io.TextIOWrapper:
+    return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+
+
+def import_register_stream(
+    *,
+    sessions: sessionmaker[Session],
+    audit: AuditLog,
+    principal: Principal | None,
+    binary: IO[bytes],
+    source: str,
+    request_id: str | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """A register extract from the HTTP body or a file: one transaction, stage, validate,
+    merge and audit, or nothing at all (422 lists every bad row)."""
+    with sessions() as session, session.begin():
+        tick = (lambda _rows: progress(binary.tell())) if progress else None
+        try:
+            result = import_register(
+                session, _text(binary), now=change_moment(session), progress=tick
+            )
+        except UnicodeDecodeError as exc:
+            raise Unprocessable(
+                "the file is not UTF-8 text",
+                errors=[{"row": None, "field": "body", "message": "not valid UTF-8"}],
+            ) from exc
+        audit.record(
+            session,
+            principal=principal,
+            action="register.import",
+            entity_type="register",
+            request_id=request_id,
+            details={
+                "source": source,
+                "inserted": result.inserted,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+            },
+        )
+    return result
+
+
+def import_listing_history(
+    *,
+    sessions: sessionmaker[Session],
+    audit: AuditLog,
+    principal: Principal,
+    binary: IO[bytes],
+    progress: Progress | None = None,
+) -> int:
+    """Historic listings (a region migrating its history), all or nothing; returns the rows
+    added."""
+    with sessions() as session, session.begin():
+        tick = (lambda _rows: progress(binary.tell())) if progress else None
+        added = import_listings(session, _text(binary), now=change_moment(session), progress=tick)
+        audit.record(
+            session,
+            principal=principal,
+            action="listing.import",
+            entity_type="listing",
+            details={"source": "file", "added": added},
+        )
+    return added
