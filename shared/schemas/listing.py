@@ -6,6 +6,7 @@ The payment and last-resort services read these over HTTP; they never see a pers
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -55,11 +56,28 @@ class UnitCount(BaseModel):
     by_deso: list[DesoCount]
 
 
+class ExclusionRule(StrEnum):
+    """Rules a counted person must meet; stored data that breaks one (written before the rule
+    was checked at the edge) is left out of the counts and reported, never counted wrong."""
+
+    birth_after_count_date = "birth_after_count_date"
+    birth_before_1870 = "birth_before_1870"
+
+
+class Exclusion(BaseModel):
+    rule: ExclusionRule
+    persons: int = Field(ge=1)
+
+
 class Counts(BaseModel):
-    """Who was listed where on `date`, aggregated: the contract the payment service reads."""
+    """Who was listed where on `date`, aggregated: the contract the payment service reads.
+
+    `excluded` is empty when all is well; a payment run refuses counts that exclude anyone.
+    """
 
     date: dt.date
     care_type: CareType
     as_known_at: dt.datetime | None = None
     total: int
     units: list[UnitCount]
+    excluded: list[Exclusion] = []

@@ -1,0 +1,68 @@
+"""Every operation of the three OpenAPI documents, fuzzed by schemathesis against a seeded system.
+
+Generated requests (valid and invalid) as the region's administrator, who may call almost
+everything, and as a provider, who may call the provider-facing routes. No answer may be a
+5xx, and every answer must conform to the document: status code, content type, headers and
+body schema. Bounded for CI by HALSOVAL_FUZZ_EXAMPLES (25 examples per operation and role).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode, checks
+
+from tests.security.conftest import ADMIN, A, System, as_role
+
+EXAMPLES = int(os.environ.get("HALSOVAL_FUZZ_EXAMPLES", "25"))
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_headers_conformance,
+    checks.response_schema_conformance,
+]
+PROVIDER = as_role("provider", "fuzz@provider", hsa_ids=[A])
+
+
+_settings = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+ROLES = {"admin": ADMIN, "provider": PROVIDER}
+
+
+def _fuzz(operation: Any, mode: GenerationMode, headers: dict[str, str]) -> None:
+    @_settings
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case: Any) -> None:
+        case.call_and_validate(headers=headers, checks=CHECKS)
+
+    run()
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+@pytest.mark.parametrize("service", ["listing", "payment", "lastresort"])
+def test_no_operation_answers_5xx_or_outside_its_document(
+    seeded_system: System, service: str, role: str
+) -> None:
+    schema = schemathesis.openapi.from_asgi("/openapi.json", seeded_system.apps[service])
+    failures: list[str] = []
+    tried = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            tried += 1
+            try:
+                _fuzz(operation, mode, ROLES[role])
+            except Exception as exc:  # a check failed: collect them all, then report
+                failures.append(f"{operation.label} ({mode.value}): {exc}"[:2000])
+    assert tried > 0
+    assert failures == [], "\n\n".join(failures)
