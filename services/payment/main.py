@@ -10,8 +10,8 @@ from fastapi import FastAPI
 
 from services.payment.api import models, runs, simulations, statements
 from services.payment.api.deps import PaymentContext
+from services.payment.clients import ListingClient
 from services.payment.db.models import audit_head, audit_log
-from services.payment.listing import ListingReader
 from services.payment.settings import SERVICE, Settings, get_settings
 from shared.app import build_service
 from shared.audit import AuditLog
@@ -36,7 +36,7 @@ def create_app(
         settings=settings,
         db=Database(database_url or settings.database_url(SERVICE)),
         audit=AuditLog(audit_log, audit_head, settings.hash_key),
-        listing=ListingReader(client),
+        listing=ListingClient(client),
         closers=[client.close],
     )
     routers = (models.router, runs.router, statements.router, simulations.router)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal as D
 
 from sqlalchemy import func, select
@@ -26,12 +27,12 @@ from tests.payment.conftest import (
 def _count_rows(url: str) -> tuple[int, int, int]:
     engine = make_engine(url)
     with engine.connect() as conn:
-        out = tuple(
+        runs, statements, lines = (
             int(conn.execute(select(func.count()).select_from(t)).scalar_one())
             for t in (payment_run, payment_statement, payment_statement_line)
         )
     engine.dispose()
-    return out  # type: ignore[return-value]
+    return runs, statements, lines
 
 
 def _statements(h: PaymentHarness, query: str) -> dict[str, dict[str, object]]:
@@ -191,12 +192,14 @@ def test_runs_are_listed_and_readable_by_ops(harness: PaymentHarness) -> None:
     assert harness.client.get("/v1/runs", headers=auth("provider", hsa_ids=[A])).status_code == 403
 
 
-def test_nobody_listed_leaves_the_month_undistributed(make_harness: object) -> None:
+def test_nobody_listed_leaves_the_month_undistributed(
+    make_harness: Callable[..., PaymentHarness],
+) -> None:
     from tests.payment.conftest import FakeListing, unit_json
 
     fake = FakeListing(units=[unit_json(A, "300")])
     fake.set_counts([])
-    h = make_harness(fake)  # type: ignore[operator]
+    h = make_harness(fake)
     h.put_model()
     run = h.run().json()
     assert run["total_sek"] == "0.00" and run["undistributed_sek"] == "83333.34"

@@ -82,7 +82,8 @@ def test_provider_without_units_or_with_ops_role_sees_nothing(paid: PaymentHarne
 
 def _b_march(paid: PaymentHarness) -> dict[str, object]:
     r = paid.client.get(f"/v1/statements?period=2026-03&version=1&hsa_id={B}", headers=ADMIN)
-    return r.json()["statements"][0]  # type: ignore[no-any-return]
+    statement: dict[str, object] = r.json()["statements"][0]
+    return statement
 
 
 def test_csv_is_semicolon_decimal_comma_utf8_bom(paid: PaymentHarness) -> None:

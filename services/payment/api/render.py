@@ -10,6 +10,7 @@ from html import escape
 from pathlib import Path
 from string import Template
 
+from services.payment.domain.components import label_sv
 from shared.money import format_sek
 from shared.schemas.payment import Statement
 
@@ -17,11 +18,6 @@ from shared.schemas.payment import Statement
 SHARE_ON_PAPER = Decimal("1e-10")
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "statement.html"
-COMPONENT_SV = {
-    "capitation": "Kapitering (ålder)",
-    "cni": "Socioekonomi (CNI)",
-    "sparsity": "Glesbygd",
-}
 CSV_HEADER = [
     "HSA-id",
     "Enhet",
@@ -65,7 +61,7 @@ def statement_csv(s: Statement) -> bytes:
         w.writerow(
             head
             + [
-                ln.component.value,
+                str(ln.component),
                 comma(ln.weight),
                 comma(ln.total_weight),
                 comma(ln.share),
@@ -111,7 +107,7 @@ def _template() -> Template:
 
 def statement_html(s: Statement) -> str:
     rows = "\n".join(
-        f"<tr><td>{escape(COMPONENT_SV.get(ln.component.value, ln.component.value))}</td>"
+        f"<tr><td>{escape(label_sv(str(ln.component)))}</td>"
         f"<td class=n>{escape(comma(ln.weight))}</td>"
         f"<td class=n>{escape(comma(ln.total_weight))}</td>"
         f"<td class=n>{escape(comma(ln.share.quantize(SHARE_ON_PAPER)))}</td>"

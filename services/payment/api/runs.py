@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from services.payment import usecases
-from services.payment.api.deps import AuditDep, ListingDep, RequestIdDep, SessionDep, SessionsDep
+from services.payment import service
+from services.payment.api.deps import (
+    AdminOnly,
+    AuditDep,
+    FinanceApprover,
+    ListingDep,
+    RequestIdDep,
+    RunReaders,
+    SessionsDep,
+)
 from services.payment.api.schemas import RunIn, RunList, RunOut
-from services.payment.db import repository as repo
-from shared.auth import Principal, Role, require_roles
-from shared.errors import NotFound
+from shared.patterns import PERIOD_PATTERN
 from shared.period import Period
 
 router = APIRouter(prefix="/v1/runs", tags=["runs"])
-Readers = Depends(require_roles(Role.region_admin, Role.finance_approver, Role.ops, Role.service))
 
 
 @router.post(
@@ -34,10 +39,10 @@ def create_run(
     listing: ListingDep,
     audit: AuditDep,
     rid: RequestIdDep,
-    principal: Annotated[Principal, Depends(require_roles(Role.region_admin))],
+    principal: AdminOnly,
 ) -> RunOut:
     """Run a period: 201 with a new version, or 200 with `unchanged: true` if nothing moved."""
-    outcome = usecases.create_run(
+    outcome = service.create_run(
         sessions=sessions,
         listing=listing,
         audit=audit,
@@ -52,22 +57,21 @@ def create_run(
 
 @router.get("", response_model=RunList)
 def list_runs(
-    session: SessionDep,
-    _p: Annotated[Principal, Readers],
-    period: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
+    sessions: SessionsDep,
+    _p: RunReaders,
+    period: Annotated[str | None, Query(pattern=PERIOD_PATTERN)] = None,
 ) -> RunList:
     """Every version of a period (or of all periods): aggregate totals only, so ops may read it."""
     p = Period.parse(period) if period else None
-    return RunList(period=p, runs=[RunOut.of(r) for r in repo.list_runs(session, p)])
+    return RunList(
+        period=p, runs=[RunOut.of(r) for r in service.list_runs(sessions=sessions, period=p)]
+    )
 
 
 @router.get("/{run_id}", response_model=RunOut)
-def get_run(run_id: str, session: SessionDep, _p: Annotated[Principal, Readers]) -> RunOut:
+def get_run(run_id: str, sessions: SessionsDep, _p: RunReaders) -> RunOut:
     """One run's totals per component."""
-    run = repo.get_run(session, run_id)
-    if run is None:
-        raise NotFound("no such run")
-    return RunOut.of(run)
+    return RunOut.of(service.get_run(sessions=sessions, run_id=run_id))
 
 
 @router.post("/{run_id}/approve", response_model=RunOut)
@@ -76,11 +80,11 @@ def approve_run(
     sessions: SessionsDep,
     audit: AuditDep,
     rid: RequestIdDep,
-    principal: Annotated[Principal, Depends(require_roles(Role.finance_approver))],
+    principal: FinanceApprover,
 ) -> RunOut:
     """Approve the latest version of a period; the approver must not be the run's creator."""
     return RunOut.of(
-        usecases.approve_run(
+        service.approve_run(
             sessions=sessions, audit=audit, run_id=run_id, principal=principal, request_id=rid
         )
     )

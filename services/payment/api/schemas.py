@@ -11,7 +11,7 @@ from services.payment.domain.model import PaymentModel
 from shared.money import SEK, DecimalStr, from_ore
 from shared.period import PeriodStr
 from shared.schemas.common import HsaId
-from shared.schemas.payment import Component, RunStatus
+from shared.schemas.payment import RunStatus
 
 
 class ModelOut(BaseModel):
@@ -43,7 +43,7 @@ class RunIn(BaseModel):
 
 
 class ComponentOut(BaseModel):
-    component: Component
+    component: str  # an id of the component registry (services/payment/domain/components.py)
     pool_sek: SEK
     total_weight: DecimalStr
     distributed_sek: SEK

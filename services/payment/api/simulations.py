@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-
-from services.payment import usecases
-from services.payment.api.deps import ListingDep, SessionsDep
+from services.payment import service
+from services.payment.api.deps import ListingDep, SessionsDep, Simulators
 from services.payment.api.schemas import SimulationIn, SimulationOut, SimulationUnit
-from shared.auth import Principal, Role, require_roles
 from shared.money import from_ore
 
 router = APIRouter(prefix="/v1/simulations", tags=["simulations"])
@@ -20,10 +17,10 @@ def simulate(
     body: SimulationIn,
     sessions: SessionsDep,
     listing: ListingDep,
-    _p: Annotated[Principal, Depends(require_roles(Role.region_admin, Role.finance_approver))],
+    _p: Simulators,
 ) -> SimulationOut:
     """Per unit: the amount under the stored model, under the proposed one, and the difference."""
-    sim = usecases.simulate(
+    sim = service.simulate(
         sessions=sessions, listing=listing, period=body.period, proposed=body.model
     )
     current = {u.hsa_id: u.total_ore for u in sim.current.units} if sim.current else {}

@@ -12,19 +12,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from services.payment.api.deps import ReadSessionsDep
+from services.payment import service
+from services.payment.api.deps import ReadSessionsDep, StatementReaders
 from services.payment.api.render import statement_csv, statement_pdf
-from services.payment.db import repository as repo
-from shared.auth import Principal, Role, require_roles
-from shared.errors import HalsovalError, NotFound
+from shared.errors import HalsovalError
+from shared.patterns import HSA_ID_MAX_LENGTH, PERIOD_PATTERN
 from shared.period import Period
 from shared.ratelimit import provider_rate_limit
 from shared.schemas.payment import Statement, StatementList
 
 router = APIRouter(prefix="/v1/statements", tags=["statements"])
-Readers = Depends(
-    require_roles(Role.region_admin, Role.finance_approver, Role.provider, Role.service)
-)
 RateLimited = [Depends(provider_rate_limit)]
 
 
@@ -36,9 +33,9 @@ class NotAcceptable(HalsovalError):
 @router.get("", response_model=StatementList, dependencies=RateLimited)
 def list_statements(
     sessions: ReadSessionsDep,
-    principal: Annotated[Principal, Readers],
-    period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
-    hsa_id: Annotated[str | None, Query(max_length=64)] = None,
+    principal: StatementReaders,
+    period: Annotated[str, Query(pattern=PERIOD_PATTERN)],
+    hsa_id: Annotated[str | None, Query(max_length=HSA_ID_MAX_LENGTH)] = None,
     version: Annotated[int | None, Query(ge=1)] = None,
     approved_only: bool = False,
 ) -> StatementList:
@@ -47,25 +44,14 @@ def list_statements(
     `approved_only=true` picks the newest approved version (the last-resort service sums
     approved payments with it).
     """
-    p = Period.parse(period)
-    with sessions() as session:
-        found = repo.list_statements(
-            session,
-            principal,
-            period=p,
-            version=version,
-            hsa_id=hsa_id,
-            approved_only=approved_only,
-        )
-        # The version comes with the statements; look it up only when there are none.
-        chosen = (
-            found[0].version
-            if found
-            else repo.resolve_version(
-                session, principal, period=p, version=version, approved_only=approved_only
-            )
-        )
-    return StatementList(period=p, version=chosen, statements=found)
+    return service.list_statements(
+        sessions=sessions,
+        principal=principal,
+        period=Period.parse(period),
+        version=version,
+        hsa_id=hsa_id,
+        approved_only=approved_only,
+    )
 
 
 @router.get(
@@ -81,13 +67,12 @@ def get_statement(
     statement_id: str,
     request: Request,
     sessions: ReadSessionsDep,
-    principal: Annotated[Principal, Readers],
+    principal: StatementReaders,
 ) -> Response | Statement:
     """One statement; `Accept: text/csv` or `application/pdf` for the printable forms."""
-    with sessions() as session:
-        statement = repo.get_statement(session, principal, statement_id)
-    if statement is None:
-        raise NotFound("no such statement")
+    statement = service.get_statement(
+        sessions=sessions, principal=principal, statement_id=statement_id
+    )
     accept = request.headers.get("accept", "").lower()
     name = f"utbetalning-{statement.hsa_id}-{statement.period}-v{statement.version}"
     if "application/pdf" in accept:

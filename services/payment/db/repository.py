@@ -9,7 +9,7 @@ import uuid
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, insert, select, true, update
 from sqlalchemy.orm import Session
@@ -22,12 +22,13 @@ from services.payment.db.models import (
     payment_statement_line,
 )
 from services.payment.domain.calculation import ComponentPool, MonthResult, fmt, line_deltas
+from services.payment.domain.components import component_order
 from services.payment.domain.model import PaymentModel
 from shared.auth import Principal, Role
 from shared.db import as_utc
 from shared.money import from_ore
 from shared.period import Period
-from shared.schemas.payment import Component, RunStatus, Statement, StatementLine
+from shared.schemas.payment import RunStatus, Statement, StatementLine
 
 
 def new_id() -> str:
@@ -72,10 +73,17 @@ def get_model(
     return _stored_model(row) if row else None
 
 
+PutOutcome = Literal["created", "unchanged", "updated", "new_version"]
+
+
 def put_model(
     session: Session, *, year: int, model: PaymentModel, sub: str
-) -> tuple[StoredModel, str]:
-    """Store a model; outcome is created, unchanged, updated (not yet used) or new_version."""
+) -> tuple[StoredModel, PutOutcome]:
+    """Store a model; outcome is created, unchanged, updated (not yet used) or new_version.
+
+    The stored text is read back as a model and written out again before it is compared, so
+    text stored by an older version of this code compares by what it means.
+    """
     current = session.execute(
         select(payment_model)
         .where(payment_model.c.year == year)
@@ -85,8 +93,11 @@ def put_model(
     ).first()
     body = model.canonical_json()
     now = dt.datetime.now(dt.UTC)
-    if current is not None and current.body == body:
-        return _stored_model(current), "unchanged"
+    outcome: PutOutcome
+    if current is not None:
+        existing = _stored_model(current)
+        if existing.model.canonical_json() == body:
+            return existing, "unchanged"
     if current is not None and not current.used:
         session.execute(
             update(payment_model)
@@ -113,11 +124,6 @@ def mark_model_used(session: Session, year: int, version: int) -> None:
         .where(payment_model.c.year == year, payment_model.c.version == version)
         .values(used=True)
     )
-
-
-# Lines and pools in the order of the rules (capitation, cni, sparsity). A StrEnum member
-# hashes like its value, so plain strings read from the database find their place too.
-_COMPONENT_ORDER: dict[str, int] = {c: i for i, c in enumerate(Component)}
 
 
 # --- runs -----------------------------------------------------------------------------------
@@ -151,6 +157,7 @@ def _runs(session: Session, where: ColumnElement[bool]) -> list[RunRecord]:
     if not rows:
         return []
     comps: dict[str, list[ComponentPool]] = defaultdict(list)
+    by_rule = component_order()  # pools in the order of the component registry
     for c in session.execute(
         select(payment_run_component).where(
             payment_run_component.c.run_id.in_([r.id for r in rows])
@@ -158,7 +165,7 @@ def _runs(session: Session, where: ColumnElement[bool]) -> list[RunRecord]:
     ):
         comps[c.run_id].append(
             ComponentPool(
-                Component(c.component),
+                c.component,
                 int(c.pool_ore),
                 Decimal(c.total_weight),
                 int(c.distributed_ore),
@@ -183,7 +190,7 @@ def _runs(session: Session, where: ColumnElement[bool]) -> list[RunRecord]:
             created_at=as_utc(r.created_at),
             approved_by=r.approved_by,
             approved_at=as_utc(r.approved_at) if r.approved_at else None,
-            components=tuple(sorted(comps[r.id], key=lambda c: _COMPONENT_ORDER[c.component])),
+            components=tuple(sorted(comps[r.id], key=lambda c: by_rule(c.component))),
         )
         for r in rows
     ]
@@ -213,7 +220,7 @@ def latest_run(session: Session, period: Period, *, lock: bool = False) -> RunRe
 @dataclass(frozen=True)
 class PreviousUnit:
     name: str | None
-    amounts: dict[Component, int]
+    amounts: dict[str, int]  # component id → öre
 
 
 def run_amounts(session: Session, run_id: str) -> dict[str, PreviousUnit]:
@@ -230,7 +237,7 @@ def run_amounts(session: Session, run_id: str) -> dict[str, PreviousUnit]:
         .where(payment_statement_line.c.run_id == run_id)
     )
     for hsa_id, name, component, amount in session.execute(q):
-        out.setdefault(hsa_id, PreviousUnit(name, {})).amounts[Component(component)] = int(amount)
+        out.setdefault(hsa_id, PreviousUnit(name, {})).amounts[component] = int(amount)
     return out
 
 
@@ -276,7 +283,7 @@ def insert_run(
         [
             {
                 "run_id": run_id,
-                "component": c.component.value,
+                "component": c.component,
                 "pool_ore": c.pool_ore,
                 "total_weight": fmt(c.total_weight),
                 "distributed_ore": c.distributed_ore,
@@ -298,7 +305,7 @@ def insert_run(
             lines.append(
                 {
                     "statement_id": sid,
-                    "component": ln.component.value,
+                    "component": ln.component,
                     "run_id": run_id,
                     "weight": fmt(ln.weight),
                     "share": fmt(ln.share),
@@ -340,7 +347,7 @@ def approve_run(session: Session, run_id: str, sub: str) -> bool:
 
 def readable(principal: Principal) -> ColumnElement[bool]:
     """The rows this principal may read, as SQL. A provider: its own units of approved runs."""
-    if principal.has(Role.region_admin, Role.finance_approver, Role.service):
+    if principal.is_wide:
         return true()
     if Role.provider in principal.roles and principal.hsa_ids:
         return and_(
@@ -365,9 +372,9 @@ def resolve_version(
     return int(found) if found is not None else None
 
 
-def _newest_version(principal: Principal, period: Period, approved_only: bool) -> Select[Any]:
+def _newest_version(principal: Principal, period: Period, approved_only: bool) -> Select[int]:
     q = select(func.max(payment_run.c.version)).where(payment_run.c.period == str(period))
-    if approved_only or not principal.has(Role.region_admin, Role.finance_approver, Role.service):
+    if approved_only or not principal.is_wide:
         q = q.where(payment_run.c.status == RunStatus.approved.value)
     return q
 
@@ -458,13 +465,14 @@ def _build_statements(session: Session, where: ColumnElement[bool]) -> list[Stat
     if len(rows) < 500:
         line_q = line_q.where(payment_statement_line.c.statement_id.in_([r.id for r in rows]))
     wanted = {r.id for r in rows}
-    for ln in sorted(session.execute(line_q), key=lambda x: _COMPONENT_ORDER[x.component]):
+    by_rule = component_order()  # lines in the order of the component registry
+    for ln in sorted(session.execute(line_q), key=lambda x: by_rule(x.component)):
         if ln.statement_id not in wanted:
             continue
         pool = pools[(ln.run_id, ln.component)]
         lines[ln.statement_id].append(
             StatementLine(
-                component=Component(ln.component),
+                component=ln.component,  # the contract's name of it (see the registry)
                 weight=Decimal(ln.weight),
                 total_weight=Decimal(pool.total_weight),
                 share=Decimal(ln.share),

@@ -8,12 +8,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from services.payment.domain import components
 from services.payment.domain.allocation import largest_remainder
+from services.payment.domain.components import FIRST_CALCULATION
 from services.payment.domain.model import PaymentModel
 from services.payment.domain.pools import annual_amount, monthly_pool
-from services.payment.domain.weights import capitation_weight, cni_weight, sparsity_weight
 from shared.period import Period
-from shared.schemas.payment import Component
 
 SHARE_PLACES = Decimal("1e-12")  # the printed share; amounts come from the exact weights
 
@@ -32,7 +32,7 @@ class UnitInput:
 
 @dataclass(frozen=True)
 class Line:
-    component: Component
+    component: str  # a ComponentSpec id
     weight: Decimal
     share: Decimal
     amount_ore: int
@@ -40,7 +40,7 @@ class Line:
 
 @dataclass(frozen=True)
 class ComponentPool:
-    component: Component
+    component: str  # a ComponentSpec id
     pool_ore: int
     total_weight: Decimal
     distributed_ore: int
@@ -80,23 +80,55 @@ class MonthResult:
     def undistributed_ore(self) -> int:
         return sum(c.undistributed_ore for c in self.components)
 
+    @property
+    def calculation_version(self) -> int:
+        """The oldest calculation that pays this month so: components it did not have pay nothing.
+
+        A component added later (a higher `since`) that pays nothing here does not raise it,
+        so a month stored before the component existed still has the same fingerprint.
+        """
+        return max(
+            (
+                since
+                for c in self.components
+                if (since := components.spec(c.component).since) > FIRST_CALCULATION and c.pool_ore
+            ),
+            default=FIRST_CALCULATION,
+        )
+
     def fingerprint(self, *, model_year: int, model_version: int, count_date: str) -> str:
-        """Equal fingerprints mean a re-run would store exactly the same statements."""
-        doc = {
+        """Equal fingerprints mean a re-run would store the same payments.
+
+        It covers the components of its calculation version and names the version, except
+        version 1, whose fingerprints were stored before versions existed and stay valid.
+        """
+        version = self.calculation_version
+        covered = {
+            c.component for c in self.components if components.spec(c.component).since <= version
+        }
+        doc: dict[str, object] = {
             "model": [model_year, model_version],
             "count_date": count_date,
             "components": [
-                [c.component.value, c.pool_ore, fmt(c.total_weight)] for c in self.components
+                [c.component, c.pool_ore, fmt(c.total_weight)]
+                for c in self.components
+                if c.component in covered
             ],
             "units": [
                 [
                     u.hsa_id,
                     u.listed,
-                    [[ln.component.value, fmt(ln.weight), ln.amount_ore] for ln in u.lines],
+                    [
+                        [ln.component, fmt(ln.weight), ln.amount_ore]
+                        for ln in u.lines
+                        if ln.component in covered
+                    ],
                 ]
                 for u in self.units
             ],
         }
+        if version != FIRST_CALCULATION:
+            doc["calculation"] = version
         return hashlib.sha256(json.dumps(doc, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -113,13 +145,9 @@ def _share(weight: Decimal, total: Decimal) -> Decimal:
         return (weight / total).quantize(SHARE_PLACES, rounding=ROUND_HALF_UP)
 
 
-def unit_weights(model: PaymentModel, unit: UnitInput) -> dict[Component, Decimal]:
-    """Rule 2 for one unit."""
-    return {
-        Component.capitation: capitation_weight(unit.by_age, model.age_weights),
-        Component.cni: cni_weight(unit.by_deso, model.cni),
-        Component.sparsity: sparsity_weight(unit.distance_km, unit.listed, model.sparsity),
-    }
+def unit_weights(model: PaymentModel, unit: UnitInput) -> dict[str, Decimal]:
+    """Rule 2 for one unit: its weight in every component."""
+    return {c.id: c.weight(model, unit) for c in components.COMPONENTS}
 
 
 def calculate_month(model: PaymentModel, period: Period, units: Sequence[UnitInput]) -> MonthResult:
@@ -127,17 +155,15 @@ def calculate_month(model: PaymentModel, period: Period, units: Sequence[UnitInp
     ordered = sorted(units, key=lambda u: u.hsa_id)
     if len({u.hsa_id for u in ordered}) != len(ordered):
         raise ValueError("a unit appears twice in the counts")
+    registry = components.COMPONENTS
     weights = {u.hsa_id: unit_weights(model, u) for u in ordered}
-    shares = {
-        Component.capitation: model.shares.capitation,
-        Component.cni: model.shares.cni,
-        Component.sparsity: model.shares.sparsity,
-    }
     pools: list[ComponentPool] = []
-    amounts: dict[Component, dict[str, int]] = {}
-    totals: dict[Component, Decimal] = {}
-    for component in Component:
-        pool = monthly_pool(annual_amount(model.annual_budget_sek, shares[component]), period.month)
+    amounts: dict[str, dict[str, int]] = {}
+    totals: dict[str, Decimal] = {}
+    for spec in registry:
+        component = spec.id
+        share = model.shares[spec.share_key]
+        pool = monthly_pool(annual_amount(model.annual_budget_sek, share), period.month)
         component_weights = {h: w[component] for h, w in weights.items()}
         amounts[component] = largest_remainder(pool, component_weights)
         totals[component] = sum(component_weights.values(), Decimal(0))
@@ -155,7 +181,7 @@ def calculate_month(model: PaymentModel, period: Period, units: Sequence[UnitInp
                     _share(weights[u.hsa_id][c], totals[c]),
                     amounts[c][u.hsa_id],
                 )
-                for c in Component
+                for c in (spec.id for spec in registry)
             ),
         )
         for u in ordered
@@ -164,8 +190,8 @@ def calculate_month(model: PaymentModel, period: Period, units: Sequence[UnitInp
 
 
 def line_deltas(
-    result: MonthResult, previous: Mapping[str, Mapping[Component, int]]
-) -> dict[str, dict[Component, int]]:
+    result: MonthResult, previous: Mapping[str, Mapping[str, int]]
+) -> dict[str, dict[str, int]]:
     """Per unit and line: new amount − the previous version's (a unit new to the period had 0)."""
     return {
         u.hsa_id: {

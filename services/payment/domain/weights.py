@@ -9,8 +9,10 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from decimal import Decimal, localcontext
+from typing import TYPE_CHECKING
 
-from services.payment.domain.model import AgeBand, CniTable, SparsityMatrix
+if TYPE_CHECKING:  # the model imports the component registry, which imports these rules
+    from services.payment.domain.model import AgeBand, CniTable, SparsityMatrix
 
 
 def capitation_weight(by_age: Iterable[tuple[int, int]], bands: list[AgeBand]) -> Decimal:

@@ -1,0 +1,373 @@
+"""The payment service's use cases: read over HTTP, compute in domain/, store in one transaction.
+
+Each use case owns its transaction (`with session.begin():`). Calls to the listing service
+happen before the write transaction opens, so no lock is held while waiting on a peer; the
+transaction then re-checks that nothing the computation relied on has moved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.payment.clients import ListingClient
+from services.payment.db import repository as repo
+from services.payment.domain.calculation import MonthResult, UnitInput, calculate_month
+from services.payment.domain.inputs import InconsistentCounts, known_at, unit_inputs
+from services.payment.domain.model import PaymentModel
+from shared.audit import AuditLog
+from shared.auth import Principal
+from shared.errors import BadGateway, Conflict, Forbidden, NotFound
+from shared.period import Period, count_date
+from shared.schemas.listing import Unit
+from shared.schemas.payment import RunStatus, Statement, StatementList
+
+# --- the listing service's answers ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthInputs:
+    """The counts of one day, checked, as the calculation takes them."""
+
+    units: list[UnitInput]
+    as_known_at: dt.datetime
+
+
+def _month_inputs(
+    listing: ListingClient,
+    *,
+    day: dt.date,
+    units: list[Unit],
+    also: Mapping[str, str | None] | None = None,
+) -> MonthInputs:
+    """The counts on `day` against the units; answers that contradict themselves are a 502."""
+    counts = listing.counts(day)
+    try:
+        return MonthInputs(
+            units=unit_inputs(counts, units, also=also), as_known_at=known_at(counts, asked=day)
+        )
+    except InconsistentCounts as exc:
+        raise BadGateway(f"the listing service answered unusable counts: {exc}") from exc
+
+
+# --- models ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelOutcome:
+    stored: repo.StoredModel
+    outcome: repo.PutOutcome
+
+
+def put_model(
+    *,
+    sessions: sessionmaker[Session],
+    audit: AuditLog,
+    year: int,
+    model: PaymentModel,
+    principal: Principal,
+    request_id: str | None,
+) -> ModelOutcome:
+    """Set the year's model: unchanged is a no-op, a used model gets a new version."""
+    try:
+        with sessions() as session, session.begin():
+            stored, outcome = repo.put_model(session, year=year, model=model, sub=principal.sub)
+            if outcome != "unchanged":
+                audit.record(
+                    session,
+                    principal=principal,
+                    action=f"model.{outcome}",
+                    entity_type="payment_model",
+                    entity_id=f"{year}/v{stored.version}",
+                    request_id=request_id,
+                )
+    except IntegrityError as exc:  # a concurrent PUT created the same version first
+        raise Conflict(f"the {year} model was changed meanwhile; PUT again") from exc
+    return ModelOutcome(stored, outcome)
+
+
+def get_model(
+    *, sessions: sessionmaker[Session], year: int, version: int | None
+) -> repo.StoredModel:
+    """The year's newest model version, or the given one."""
+    with sessions() as session:
+        stored = repo.get_model(session, year, version)
+    if stored is None:
+        raise NotFound(f"no payment model for {year}" + (f" version {version}" if version else ""))
+    return stored
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run: repo.RunRecord
+    created: bool
+
+
+@dataclass(frozen=True)
+class ComputedRun:
+    """What create_run computed outside the transaction, and the state it computed it from."""
+
+    stored: repo.StoredModel
+    before: repo.RunRecord | None
+    previous: dict[str, repo.PreviousUnit] | None
+    result: MonthResult
+    count_date: dt.date
+    as_known_at: dt.datetime
+    fingerprint: str
+
+
+def create_run(
+    *,
+    sessions: sessionmaker[Session],
+    listing: ListingClient,
+    audit: AuditLog,
+    period: Period,
+    principal: Principal,
+    request_id: str | None,
+) -> RunOutcome:
+    """Run a period: the first version, a correction with deltas, or 'unchanged'."""
+    with sessions() as session:
+        stored = repo.get_model(session, period.year)
+        if stored is None:
+            raise NotFound(
+                f"there is no payment model for {period.year}; PUT /v1/models/{period.year}"
+            )
+        before = repo.latest_run(session, period)
+        previous = repo.run_amounts(session, before.run_id) if before else None
+    day = count_date(period, stored.model.count_date_rule)
+    inputs = _month_inputs(
+        listing,
+        day=day,
+        units=listing.units(),
+        also={h: p.name for h, p in (previous or {}).items()},
+    )
+    result = calculate_month(stored.model, period, inputs.units)
+    computed = ComputedRun(
+        stored=stored,
+        before=before,
+        previous=previous,
+        result=result,
+        count_date=day,
+        as_known_at=inputs.as_known_at,
+        fingerprint=result.fingerprint(
+            model_year=stored.year, model_version=stored.version, count_date=day.isoformat()
+        ),
+    )
+    try:
+        return _store_run(
+            sessions=sessions,
+            audit=audit,
+            computed=computed,
+            principal=principal,
+            request_id=request_id,
+        )
+    except IntegrityError as exc:  # a concurrent run took the same version number
+        raise Conflict(f"another run of {period} was stored meanwhile; run again") from exc
+
+
+def _store_run(
+    *,
+    sessions: sessionmaker[Session],
+    audit: AuditLog,
+    computed: ComputedRun,
+    principal: Principal,
+    request_id: str | None,
+) -> RunOutcome:
+    """The write half of create_run: one transaction, re-checking what the computation used."""
+    stored, before, result = computed.stored, computed.before, computed.result
+    period = result.period
+    with sessions() as session, session.begin():
+        # Locking the model row keeps a concurrent PUT from editing it in place before this
+        # run marks it used (the PUT then waits and makes a new version instead).
+        latest_model = repo.get_model(session, period.year, lock=True)
+        if (
+            latest_model is None
+            or latest_model.version != stored.version
+            or latest_model.model != stored.model
+        ):
+            raise Conflict("the payment model changed while the run was computed; run again")
+        latest = repo.latest_run(session, period, lock=True)
+        if (latest.run_id if latest else None) != (before.run_id if before else None):
+            raise Conflict(f"another run of {period} was stored meanwhile; run again")
+        if latest is not None and latest.fingerprint == computed.fingerprint:
+            return RunOutcome(latest, created=False)
+        run_id = repo.insert_run(
+            session,
+            result=result,
+            count_date=computed.count_date,
+            as_known_at=computed.as_known_at,
+            model_year=stored.year,
+            model_version=stored.version,
+            version=latest.version + 1 if latest else 1,
+            fingerprint=computed.fingerprint,
+            sub=principal.sub,
+            previous=computed.previous,
+        )
+        repo.mark_model_used(session, stored.year, stored.version)
+        audit.record(
+            session,
+            principal=principal,
+            action="run.create",
+            entity_type="payment_run",
+            entity_id=run_id,
+            request_id=request_id,
+            details={
+                "period": str(period),
+                "model_version": stored.version,
+                "total_ore": result.total_ore,
+            },
+        )
+        run = repo.get_run(session, run_id)
+    assert run is not None
+    return RunOutcome(run, created=True)
+
+
+def approve_run(
+    *,
+    sessions: sessionmaker[Session],
+    audit: AuditLog,
+    run_id: str,
+    principal: Principal,
+    request_id: str | None,
+) -> repo.RunRecord:
+    """Four eyes: the approver is not the one who created the run; approved is final."""
+    with sessions() as session, session.begin():
+        run = repo.get_run(session, run_id)
+        if run is None:
+            raise NotFound("no such run")
+        if run.status is RunStatus.approved:
+            raise Conflict("the run is already approved; approved runs are immutable")
+        if run.created_by == principal.sub:
+            raise Forbidden(
+                "four-eyes rule: a run must be approved by someone other than "
+                "the person who created it"
+            )
+        latest = repo.latest_run(session, run.period, lock=True)
+        if latest is not None and latest.run_id != run.run_id:
+            raise Conflict(
+                f"version {run.version} of {run.period} is superseded by version "
+                f"{latest.version}; approve the latest version"
+            )
+        if not repo.approve_run(session, run_id, principal.sub):
+            raise Conflict("the run was approved meanwhile")
+        audit.record(
+            session,
+            principal=principal,
+            action="run.approve",
+            entity_type="payment_run",
+            entity_id=run_id,
+            request_id=request_id,
+            details={"period": str(run.period), "version": run.version},
+        )
+        approved = repo.get_run(session, run_id)
+    assert approved is not None
+    return approved
+
+
+def list_runs(*, sessions: sessionmaker[Session], period: Period | None) -> list[repo.RunRecord]:
+    """Every version of a period (or of all periods)."""
+    with sessions() as session:
+        return repo.list_runs(session, period)
+
+
+def get_run(*, sessions: sessionmaker[Session], run_id: str) -> repo.RunRecord:
+    with sessions() as session:
+        run = repo.get_run(session, run_id)
+    if run is None:
+        raise NotFound("no such run")
+    return run
+
+
+# --- statements -----------------------------------------------------------------------------
+
+
+def list_statements(
+    *,
+    sessions: sessionmaker[Session],
+    principal: Principal,
+    period: Period,
+    version: int | None,
+    hsa_id: str | None,
+    approved_only: bool,
+) -> StatementList:
+    """A period's statements of `version`, else of the newest version this principal may read."""
+    with sessions() as session:
+        found = repo.list_statements(
+            session,
+            principal,
+            period=period,
+            version=version,
+            hsa_id=hsa_id,
+            approved_only=approved_only,
+        )
+        # The version comes with the statements; look it up only when there are none.
+        chosen = (
+            found[0].version
+            if found
+            else repo.resolve_version(
+                session, principal, period=period, version=version, approved_only=approved_only
+            )
+        )
+    return StatementList(period=period, version=chosen, statements=found)
+
+
+def get_statement(
+    *, sessions: sessionmaker[Session], principal: Principal, statement_id: str
+) -> Statement:
+    """One statement; one the principal may not read is indistinguishable from none (404)."""
+    with sessions() as session:
+        statement = repo.get_statement(session, principal, statement_id)
+    if statement is None:
+        raise NotFound("no such statement")
+    return statement
+
+
+# --- simulations ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SimulationOutcome:
+    period: Period
+    current: MonthResult | None
+    current_model_version: int | None
+    proposed: MonthResult
+    as_known_at: dt.datetime | None
+
+
+def simulate(
+    *,
+    sessions: sessionmaker[Session],
+    listing: ListingClient,
+    period: Period,
+    proposed: PaymentModel,
+) -> SimulationOutcome:
+    """The month under the stored and under a proposed model, on the same counts; stores nothing."""
+    with sessions() as session:
+        stored = repo.get_model(session, period.year)
+    units = listing.units()
+    cache: dict[dt.date, MonthInputs] = {}
+
+    def inputs_for(model: PaymentModel) -> list[UnitInput]:
+        day = count_date(period, model.count_date_rule)
+        if day not in cache:
+            cache[day] = _month_inputs(listing, day=day, units=units)
+        return cache[day].units
+
+    proposed_result = calculate_month(proposed, period, inputs_for(proposed))
+    current_result = (
+        calculate_month(stored.model, period, inputs_for(stored.model)) if stored else None
+    )
+    return SimulationOutcome(
+        period=period,
+        current=current_result,
+        current_model_version=stored.version if stored else None,
+        proposed=proposed_result,
+        as_known_at=next(iter(cache.values())).as_known_at,
+    )
