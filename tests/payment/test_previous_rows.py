@@ -1,0 +1,135 @@
+"""A database written by the code before the component registry reads, and compares, the same.
+
+fixtures/previous_rows.json holds the rows commit 5880f9a stored (fixtures/make_previous_rows.py
+made them): the 2026 model used by 2026-03 v1 (approved), its correction v2 and 2026-04 v1,
+and an unused 2027 model. Re-PUT and re-run, the new code must answer `unchanged` to each,
+also once a component is added to the registry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Date, DateTime, Table, insert
+
+from services.payment.db.models import metadata
+from services.payment.domain import components
+from services.payment.domain.components import ComponentSpec
+from shared.db import make_engine
+from tests.payment.conftest import ADMIN, PaymentHarness, example_model, three_units
+
+FIXTURE = Path(__file__).parent / "fixtures" / "previous_rows.json"
+TABLES = (
+    "payment_model",
+    "payment_run",
+    "payment_run_component",
+    "payment_statement",
+    "payment_statement_line",
+)
+MODELS = {2026: example_model(), 2027: example_model(annual_budget_sek="1200000.00")}
+
+
+def _typed(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in row.items():
+        column = table.c[name]
+        if column.autoincrement is True:
+            continue  # let the database number it, so its sequence stays right
+        if value is not None and isinstance(column.type, DateTime):
+            at = dt.datetime.fromisoformat(value)
+            value = at if at.tzinfo else at.replace(tzinfo=dt.UTC)  # SQLite kept UTC, naive
+        elif value is not None and isinstance(column.type, Date):
+            value = dt.date.fromisoformat(value)
+        out[name] = value
+    return out
+
+
+@pytest.fixture
+def previous(make_harness: Callable[..., PaymentHarness]) -> tuple[PaymentHarness, dict[str, Any]]:
+    """The app on a database holding the previous code's rows; the listings as they were."""
+    doc = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    assert doc["written_by"] == "5880f9a"
+    listing = three_units()
+    listing.set_counts(doc["counts"])
+    harness = make_harness(listing)
+    engine = make_engine(harness.url)
+    with engine.begin() as conn:
+        for name in TABLES:
+            table = metadata.tables[name]
+            conn.execute(insert(table), [_typed(table, r) for r in doc["rows"][name]])
+    engine.dispose()
+    return harness, doc
+
+
+def _runs(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The latest stored run of each period."""
+    latest: dict[str, dict[str, Any]] = {}
+    for run in doc["rows"]["payment_run"]:
+        if run["period"] not in latest or run["version"] > latest[run["period"]]["version"]:
+            latest[run["period"]] = run
+    return latest
+
+
+def _assert_unchanged(h: PaymentHarness, doc: dict[str, Any]) -> None:
+    for year, model in MODELS.items():
+        r = h.client.put(f"/v1/models/{year}", json=model, headers=ADMIN)
+        assert r.status_code == 200, r.text
+        assert (r.json()["outcome"], r.json()["version"]) == ("unchanged", 1)
+    for period, stored in sorted(_runs(doc).items()):
+        r = h.run(period)
+        assert r.status_code == 200, r.text
+        assert r.json()["unchanged"] is True
+        assert (r.json()["run_id"], r.json()["version"]) == (stored["id"], stored["version"])
+
+
+def test_previous_rows_re_put_and_re_run_are_unchanged(
+    previous: tuple[PaymentHarness, dict[str, Any]],
+) -> None:
+    h, doc = previous
+    _assert_unchanged(h, doc)
+    # and they read as they did: lines in the rules' order, the figures of the hand example
+    r = h.client.get("/v1/statements?period=2026-03&version=1", headers=ADMIN)
+    assert r.status_code == 200, r.text
+    statements = r.json()["statements"]
+    assert [s["total_sek"] for s in statements] == ["50000.00", "27083.34", "6250.00"]
+    assert [ln["component"] for ln in statements[0]["lines"]] == ["capitation", "cni", "sparsity"]
+
+
+def test_a_component_added_later_leaves_previous_rows_unchanged(
+    previous: tuple[PaymentHarness, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new component with a default share: old models still read, compare and run the same."""
+    h, doc = previous
+    added = ComponentSpec(
+        id="continuity",
+        label_sv="Kontinuitet",
+        share_key="continuity",
+        weight=lambda _model, unit: Decimal(unit.listed),
+        default_share=Decimal(0),
+        since=2,
+    )
+    monkeypatch.setattr(components, "COMPONENTS", (*components.COMPONENTS, added))
+    _assert_unchanged(h, doc)
+    got = h.client.get("/v1/models/2026", headers=ADMIN).json()["model"]["shares"]
+    assert got == {"capitation": "0.5", "cni": "0.3", "sparsity": "0.2", "continuity": "0"}
+    # a model that pays the new component is a new version, and its run carries it
+    shares = {"capitation": "0.4", "cni": "0.3", "sparsity": "0.2", "continuity": "0.1"}
+    r = h.client.put("/v1/models/2026", json=example_model(shares=shares), headers=ADMIN)
+    assert r.status_code == 201 and r.json()["outcome"] == "new_version", r.text
+    run = h.run("2026-03")
+    assert run.status_code == 201, run.text
+    assert run.json()["version"] == 3
+    pools = {c["component"]: c["pool_sek"] for c in run.json()["components"]}
+    assert list(pools) == ["capitation", "cni", "sparsity", "continuity"]
+    # R(100 000 × 3/12) − R(100 000 × 2/12) = 25 000.00 − 16 666.67 = 8 333.33; capitation
+    # 33 333.33, cni 25 000.00, sparsity 16 666.67: 83 333.33, one öre less than v2's rounding
+    assert pools["continuity"] == "8333.33"
+    assert run.json()["total_sek"] == "83333.33" and run.json()["delta_sek"] == "-0.01"
+    r = h.client.get("/v1/runs?period=2026-03", headers=ADMIN)
+    assert [v["version"] for v in r.json()["runs"]] == [1, 2, 3]
