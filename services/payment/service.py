@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.payment.clients import ListingClient
 from services.payment.db import repository as repo
 from services.payment.domain.calculation import MonthResult, UnitInput, calculate_month
-from services.payment.domain.inputs import InconsistentCounts, known_at, unit_inputs
+from services.payment.domain.inputs import (
+    ExcludedPersons,
+    InconsistentCounts,
+    known_at,
+    refuse_exclusions,
+    unit_inputs,
+)
 from services.payment.domain.model import PaymentModel
 from shared.audit import AuditLog
 from shared.auth import Principal
@@ -44,14 +50,19 @@ def _month_inputs(
     units: list[Unit],
     also: Mapping[str, str | None] | None = None,
 ) -> MonthInputs:
-    """The counts on `day` against the units; answers that contradict themselves are a 502."""
+    """The counts on `day` against the units; answers that contradict themselves are a 502,
+    counts that leave persons out a 409 (the listing data must be corrected first)."""
     counts = listing.counts(day)
     try:
-        return MonthInputs(
-            units=unit_inputs(counts, units, also=also), as_known_at=known_at(counts, asked=day)
-        )
+        as_known_at = known_at(counts, asked=day)
+        inputs = unit_inputs(counts, units, also=also)
     except InconsistentCounts as exc:
         raise BadGateway(f"the listing service answered unusable counts: {exc}") from exc
+    try:
+        refuse_exclusions(counts)
+    except ExcludedPersons as exc:
+        raise Conflict(str(exc)) from exc
+    return MonthInputs(units=inputs, as_known_at=as_known_at)
 
 
 # --- models ---------------------------------------------------------------------------------

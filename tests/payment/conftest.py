@@ -62,6 +62,7 @@ class FakeListing:
     units: list[dict[str, Any]] = field(default_factory=list)
     history: list[tuple[dt.datetime, list[dict[str, Any]]]] = field(default_factory=list)
     down: bool = False
+    excluded: list[dict[str, Any]] = field(default_factory=list)  # Counts.excluded
     calls: list[httpx.Request] = field(default_factory=list)
     clock: dt.datetime = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
 
@@ -94,6 +95,7 @@ class FakeListing:
                     "as_known_at": known.isoformat(),
                     "total": sum(r["listed"] for r in rows),
                     "units": rows,
+                    "excluded": self.excluded,
                 },
             )
         return httpx.Response(404)

@@ -255,3 +255,15 @@ def test_counts_breaking_the_contract_are_502_and_nothing_stored(harness: Paymen
     r = harness.run()
     assert r.status_code == 502 and "SE2321000207-X999" in r.json()["detail"]
     assert _count_rows(harness.url) == (0, 0, 0)
+
+
+def test_counts_that_leave_persons_out_are_refused(harness: PaymentHarness) -> None:
+    """Counts.excluded: persons whose stored data breaks a rule are not counted; no run pays."""
+    harness.put_model()
+    harness.listing.excluded = [{"rule": "birth_after_count_date", "persons": 2}]
+    r = harness.run()
+    assert r.status_code == 409, r.text
+    assert "birth_after_count_date: 2" in r.json()["detail"]
+    assert _count_rows(harness.url) == (0, 0, 0)
+    harness.listing.excluded = []
+    assert harness.run().status_code == 201

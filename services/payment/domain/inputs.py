@@ -20,6 +20,20 @@ class InconsistentCounts(ValueError):
     """The counts contradict themselves, the question, or the units the listing service knows."""
 
 
+class ExcludedPersons(ValueError):
+    """The listing service left persons out of the counts: paying on them would pay wrong."""
+
+
+def refuse_exclusions(counts: Counts) -> None:
+    """Counts that leave anyone out (stored data breaking a rule) are not paid on."""
+    if counts.excluded:
+        left_out = ", ".join(f"{e.rule.value}: {e.persons}" for e in counts.excluded)
+        raise ExcludedPersons(
+            f"the listing service left persons out of the counts on {counts.date} because "
+            f"their stored data breaks a rule ({left_out}); correct it and run again"
+        )
+
+
 def known_at(counts: Counts, *, asked: dt.date) -> dt.datetime:
     """The moment the counts were known, once they are checked to answer what was asked."""
     if counts.date != asked:
