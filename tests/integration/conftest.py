@@ -9,7 +9,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -35,6 +35,18 @@ class RunningSystem:
     urls: dict[str, str]
     settings: Settings
     log_dir: Path
+    env: dict[str, str] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def kill(self, service: str) -> None:
+        """SIGKILL, as a crashed or evicted pod: no shutdown, connections refused at once."""
+        self.procs[service].kill()
+        self.procs[service].wait(timeout=10)
+
+    def start(self, service: str) -> None:
+        self.procs[service] = _start(service, self.ports[service], self.env, self.log_dir)
+        _wait_healthy(service, self.urls[service], self.log_dir)
 
     def client(
         self,
@@ -66,6 +78,42 @@ def _databases(tmp: Path) -> tuple[dict[str, str], list[str]]:
             urls[s] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     engine.dispose()
     return urls, names
+
+
+def _start(service: str, port: int, env: dict[str, str], log_dir: Path) -> subprocess.Popen[bytes]:
+    with open(log_dir / f"{service}.log", "ab") as log:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                f"services.{service}.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _wait_healthy(service: str, url: str, log_dir: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"{service} did not start:\n" + (log_dir / f"{service}.log").read_text()
+            )
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
@@ -100,57 +148,26 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
         check=True,
         capture_output=True,
     )
-    procs = []
-    for s in SERVICES:
-        log = open(tmp / f"{s}.log", "wb")  # noqa: SIM115 - closed with the process
-        procs.append(
-            (
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "uvicorn",
-                        f"services.{s}.main:create_app",
-                        "--factory",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(ports[s]),
-                    ],
-                    env=env,
-                    cwd=ROOT,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                ),
-                log,
-            )
-        )
+    procs = {s: _start(s, ports[s], env, tmp) for s in SERVICES}
     urls = {s: f"http://127.0.0.1:{ports[s]}" for s in SERVICES}
     try:
-        deadline = time.monotonic() + 60
         for s in SERVICES:
-            while True:
-                try:
-                    if httpx.get(f"{urls[s]}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{s} did not start:\n" + (tmp / f"{s}.log").read_text())
-                time.sleep(0.2)
+            _wait_healthy(s, urls[s], tmp)
         settings = Settings(
             auth_secret=env["AUTH_SECRET"], **{f"{s}_url": urls[s] for s in SERVICES}
         )
-        yield RunningSystem(urls=urls, settings=settings, log_dir=tmp)
+        running = RunningSystem(
+            urls=urls, settings=settings, log_dir=tmp, env=env, ports=ports, procs=procs
+        )
+        yield running
     finally:
-        for p, _log in procs:
+        for p in procs.values():
             p.terminate()
-        for p, log in procs:
+        for p in procs.values():
             try:
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
-            log.close()
         if pg_names:
             engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
             with engine.connect() as conn:
