@@ -10,6 +10,7 @@ from services.payment import service
 from services.payment.api.deps import AdminOnly, AuditDep, ModelReaders, RequestIdDep, SessionsDep
 from services.payment.api.schemas import ModelOut
 from services.payment.domain.model import PaymentModel
+from shared.openapi import problem_responses
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 Year = Annotated[int, Path(ge=2000, le=2100)]
@@ -18,7 +19,10 @@ Year = Annotated[int, Path(ge=2000, le=2100)]
 @router.put(
     "/{year}",
     response_model=ModelOut,
-    responses={201: {"model": ModelOut, "description": "first or new version"}},
+    responses={
+        201: {"model": ModelOut, "description": "first or new version"},
+        **problem_responses(409),
+    },
 )
 def put_model(
     year: Year,

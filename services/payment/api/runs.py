@@ -17,6 +17,7 @@ from services.payment.api.deps import (
     SessionsDep,
 )
 from services.payment.api.schemas import RunIn, RunList, RunOut
+from shared.openapi import problem_responses
 from shared.patterns import PERIOD_PATTERN
 from shared.period import Period
 
@@ -30,6 +31,7 @@ router = APIRouter(prefix="/v1/runs", tags=["runs"])
     responses={
         200: {"model": RunOut, "description": "nothing changed: the existing run"},
         503: {"description": "the listing service is unreachable"},
+        **problem_responses(409, 502),
     },
 )
 def create_run(
@@ -74,7 +76,7 @@ def get_run(run_id: str, sessions: SessionsDep, _p: RunReaders) -> RunOut:
     return RunOut.of(service.get_run(sessions=sessions, run_id=run_id))
 
 
-@router.post("/{run_id}/approve", response_model=RunOut)
+@router.post("/{run_id}/approve", response_model=RunOut, responses=problem_responses(409))
 def approve_run(
     run_id: str,
     sessions: SessionsDep,

@@ -8,11 +8,12 @@ from services.payment import service
 from services.payment.api.deps import ListingDep, SessionsDep, Simulators
 from services.payment.api.schemas import SimulationIn, SimulationOut, SimulationUnit
 from shared.money import from_ore
+from shared.openapi import problem_responses
 
 router = APIRouter(prefix="/v1/simulations", tags=["simulations"])
 
 
-@router.post("", response_model=SimulationOut)
+@router.post("", response_model=SimulationOut, responses=problem_responses(409, 502))
 def simulate(
     body: SimulationIn,
     sessions: SessionsDep,

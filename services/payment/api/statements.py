@@ -15,7 +15,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from services.payment import service
 from services.payment.api.deps import ReadSessionsDep, StatementReaders
 from services.payment.api.render import statement_csv, statement_pdf
-from shared.errors import HalsovalError
+from shared.errors import PROBLEM_JSON, HalsovalError
+from shared.openapi import PROBLEM_REF
 from shared.patterns import HSA_ID_MAX_LENGTH, PERIOD_PATTERN
 from shared.period import Period
 from shared.ratelimit import provider_rate_limit
@@ -61,6 +62,10 @@ def list_statements(
     responses={
         200: {"content": {"text/csv": {}, "application/pdf": {}}},
         404: {"description": "no such statement, or not yours"},
+        406: {
+            "description": "the Accept header names no form this statement is available in",
+            "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}},
+        },
     },
 )
 def get_statement(
