@@ -26,7 +26,9 @@ class RunStatus(StrEnum):
 class StatementLine(BaseModel):
     """One component of a unit's month: amount = its share of the pool, by largest remainder."""
 
-    component: Component
+    # An id of the payment service's component registry (Component lists today's): a plain
+    # string, so a consumer built before a new component still reads statements that carry it.
+    component: str
     weight: DecimalStr
     total_weight: DecimalStr
     share: DecimalStr

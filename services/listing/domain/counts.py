@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from shared.schemas.common import CareType
+from shared.schemas.common import CareType, Sex
 from shared.schemas.listing import AgeSexCount, Counts, DesoCount, UnitCount
 
 
@@ -29,7 +29,7 @@ def assemble_counts(
     by_deso: dict[str, list[DesoCount]] = defaultdict(list)
     listed: dict[str, int] = defaultdict(int)
     for hsa_id, age, sex, n in age_sex:
-        by_age[hsa_id].append(AgeSexCount(age=age, sex=sex, count=n))
+        by_age[hsa_id].append(AgeSexCount(age=age, sex=Sex(sex), count=n))
         listed[hsa_id] += n
     for hsa_id, code, n in deso:
         by_deso[hsa_id].append(DesoCount(deso_code=code, count=n))
@@ -38,8 +38,10 @@ def assemble_counts(
         UnitCount(
             hsa_id=h,
             listed=listed[h],
-            by_age_sex=sorted(by_age[h], key=lambda c: (c.age, c.sex.value)),
-            by_deso=sorted(by_deso[h], key=lambda c: (c.deso_code is None, c.deso_code or "")),
+            by_age_sex=sorted(by_age[h], key=lambda c: (c["age"], c["sex"].value)),
+            by_deso=sorted(
+                by_deso[h], key=lambda c: (c["deso_code"] is None, c["deso_code"] or "")
+            ),
         )
         for h in shown
     ]
@@ -50,3 +52,8 @@ def assemble_counts(
         total=sum(listed.values()),
         units=result,
     )
+
+
+def _deso_order(count: DesoCount) -> tuple[bool, str]:
+    """DeSO codes in order, the persons counted without one (protected identity) last."""
+    return count["deso_code"] is None, count["deso_code"] or ""

@@ -50,15 +50,11 @@ def known_at(counts: Counts, *, asked: dt.date) -> dt.datetime:
 def _summed(unit: UnitCount) -> tuple[dict[int, int], dict[str | None, int]]:
     """A unit's groups summed over sex (the rules do not use it), checked against `listed`."""
     by_age: dict[int, int] = {}
-    for g in unit.by_age_sex:
-        if g.age < 0 or g.count < 0:
-            raise InconsistentCounts(f"{unit.hsa_id}.by_age_sex: a negative age or count")
-        by_age[g.age] = by_age.get(g.age, 0) + g.count
+    for g in unit.by_age_sex:  # the contract bounds age and count (shared.schemas.listing)
+        by_age[g["age"]] = by_age.get(g["age"], 0) + g["count"]
     by_deso: dict[str | None, int] = {}
     for d in unit.by_deso:
-        if d.count < 0:
-            raise InconsistentCounts(f"{unit.hsa_id}.by_deso: a negative count")
-        by_deso[d.deso_code] = by_deso.get(d.deso_code, 0) + d.count
+        by_deso[d["deso_code"]] = by_deso.get(d["deso_code"], 0) + d["count"]
     listed = unit.listed
     if listed < 0 or sum(by_age.values()) != listed or sum(by_deso.values()) != listed:
         raise InconsistentCounts(f"{unit.hsa_id}: the groups do not add up to listed={listed}")
