@@ -18,6 +18,7 @@ PROBLEM_JSON = "application/problem+json"
 DB_FAULT = "database_fault"
 DATABASE_UNAVAILABLE = "the database is unavailable right now; retry shortly"
 DATABASE_RETRY_AFTER_S = 2
+FRAMEWORK_UNPARSABLE_BODY = "There was an error parsing the body"
 log = logging.getLogger("halsoval.errors")
 
 
@@ -157,6 +158,14 @@ def install_error_handlers(app: FastAPI) -> None:
         # HTTPException details are framework texts or our own; redact in case a router
         # put request data into one.
         detail = redact_identity_numbers(str(exc.detail))
+        if exc.status_code == 400 and detail == FRAMEWORK_UNPARSABLE_BODY:
+            # FastAPI's answer to a body it cannot decode: bad input, answered like any other.
+            return problem(
+                422,
+                "Unprocessable content",
+                "invalid request: body",
+                errors=[{"field": "body", "message": "the body could not be read as JSON"}],
+            )
         return problem(
             exc.status_code,
             detail if exc.status_code != 404 else "Not found",

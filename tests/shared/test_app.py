@@ -391,3 +391,11 @@ def test_other_database_errors_stay_500_without_detail() -> None:
     app, _calls = _db_fault_app(failures=5, error=error)
     r = TestClient(app, raise_server_exceptions=False).post("/v1/write")
     assert r.status_code == 500 and PNR not in r.text
+
+
+def test_a_body_that_cannot_be_decoded_is_a_422_naming_the_body(client: TestClient) -> None:
+    r = client.post(
+        "/v1/echo", content=b'{"text": "\xff\xfe"}', headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["errors"][0]["field"] == "body"
