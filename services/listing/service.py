@@ -9,7 +9,6 @@ recorded in the same transaction. Routers and the file loaders only parse and re
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO
 
@@ -19,6 +18,7 @@ from services.listing.db import counts as counts_repo
 from services.listing.db import defaults as defaults_repo
 from services.listing.db import listings as listings_repo
 from services.listing.db import units as units_repo
+from services.listing.db.bulk import CsvFile
 from services.listing.db.clock import as_utc, change_moment, read_moment
 from services.listing.db.listings import ListingRecord, NewListing
 from services.listing.db.listings_import import import_listings
@@ -35,7 +35,7 @@ from services.listing.domain.listing import (
 from shared.audit import AuditLog
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, Unprocessable
-from shared.ids import parse_identity_number
+from shared.ids import parse_identity_number, today_in_sweden
 from shared.schemas.common import CareType
 from shared.schemas.listing import Counts, Unit, UnitIn
 
@@ -287,10 +287,6 @@ def read_counts(
 # Bulk imports
 
 
-def _text(binary: IO[bytes]) -> io.TextIOWrapper:
-    return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
-
-
 def import_register_stream(
     *,
     sessions: sessionmaker[Session],
@@ -305,15 +301,13 @@ def import_register_stream(
     merge and audit, or nothing at all (422 lists every bad row)."""
     with sessions() as session, session.begin():
         tick = (lambda _rows: progress(binary.tell())) if progress else None
-        try:
-            result = import_register(
-                session, _text(binary), now=change_moment(session), progress=tick
-            )
-        except UnicodeDecodeError as exc:
-            raise Unprocessable(
-                "the file is not UTF-8 text",
-                errors=[{"row": None, "field": "body", "message": "not valid UTF-8"}],
-            ) from exc
+        result = import_register(
+            session,
+            CsvFile(binary),
+            now=change_moment(session),
+            today=today_in_sweden(),
+            progress=tick,
+        )
         audit.record(
             session,
             principal=principal,
@@ -342,7 +336,13 @@ def import_listing_history(
     added."""
     with sessions() as session, session.begin():
         tick = (lambda _rows: progress(binary.tell())) if progress else None
-        added = import_listings(session, _text(binary), now=change_moment(session), progress=tick)
+        added = import_listings(
+            session,
+            CsvFile(binary),
+            now=change_moment(session),
+            today=today_in_sweden(),
+            progress=tick,
+        )
         audit.record(
             session,
             principal=principal,

@@ -9,16 +9,17 @@ import pytest
 from services.listing.domain.counts import assemble_counts, ymd
 from services.listing.domain.defaults import Candidate, choose_unit, great_circle_km
 from services.listing.domain.listing import Refusal, StoredListing, choice_refusal, plan_change
-from services.listing.domain.register import parse_register_row
+from services.listing.domain.register import RegisterRules, parse_register_row
 from shared.period import age_on
 from shared.schemas.common import CareType
 
 D = dt.date
+RULES = RegisterRules(today=D(2026, 12, 1))
 
 
 def test_register_row_parses_and_normalises() -> None:
     row, errors = parse_register_row(
-        ["19800517-1239", "2380", "2380C1010", "63.1", "14.6", "TRUE", "", "2026-01-31"]
+        ["19800517-1239", "2380", "2380C1010", "63.1", "14.6", "true", "", "2026-01-31"], RULES
     )
     assert errors == [] and row is not None
     assert (row.personnummer, row.birth_ymd, row.sex) == ("198005171239", 19800517, "M")
@@ -33,10 +34,17 @@ def test_register_row_parses_and_normalises() -> None:
         (["198005171239", "2380", "", "", "", "yes", "", ""], "protected_identity"),
         (["198005171239", "2380", "", "", "", "false", "20260101", ""], "deceased_on"),
         (["198005171239", "2380", "2380c1010", "", "", "false", "", ""], "deso_code"),
+        (["198005171239", "2380", "", "", "", "TRUE", "", ""], "protected_identity"),
+        (["198005171239", "2380", "", "1e1", "14", "false", "", ""], "lat"),
+        (["198005171239", "2380", "", "63", "nan", "false", "", ""], "lon"),
+        (["198005171239", "2380", "", "", "", "false", "1989-12-31", ""], "deceased_on"),
+        (["198005171239", "2380", "", "", "", "false", "", "2028-01-01"], "moved_out_on"),
+        (["200005171236", "2380", "", "", "", "false", "", "1999-01-01"], "moved_out_on"),
+        (["198005171239", "２３８０", "", "", "", "false", "", ""], "municipality_code"),
     ],
 )
 def test_register_row_errors_name_the_field(values: list[str], field: str) -> None:
-    row, errors = parse_register_row(values)
+    row, errors = parse_register_row(values, RULES)
     assert row is None and [f for f, _ in errors] == [field]
 
 

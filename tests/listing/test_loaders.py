@@ -71,7 +71,7 @@ def test_listing_import_refuses_overlaps_unknowns_and_writes_nothing(
         + "\n".join(
             [
                 f"{A},{U1},2025-01-01,2025-06-30,choice,false",
-                f"{A},{U2},2025-06-30,,choice,false",  # overlaps row 1
+                f"{A},{U2},2025-06-30,,choice,false",  # overlaps row 2
                 f"{pnr(1970, 1, 1, 1)},{U1},2025-01-01,,choice,false",  # not in the register
                 f"{B},SE2321000065-0404,2025-01-01,,choice,false",  # unknown unit
                 f"{C},{U2},2025-02-01,,choice,false",  # overlaps the stored listing
@@ -83,12 +83,12 @@ def test_listing_import_refuses_overlaps_unknowns_and_writes_nothing(
     with pytest.raises(Unprocessable) as caught:
         loaders.import_listings_file(db, s, bad)
     found = {(e["row"], e["field"]) for e in caught.value.errors or []}
-    assert found == {(6, "personnummer")}  # row-level validation first
+    assert found == {(7, "personnummer")}  # row-level validation first
     bad.write_text("\n".join(bad.read_text().splitlines()[:-1]) + "\n")
     with pytest.raises(Unprocessable) as caught:
         loaders.import_listings_file(db, s, bad)
     found = {(e["row"], e["field"]) for e in caught.value.errors or []}
-    assert found == {(2, "valid_from"), (3, "personnummer"), (4, "hsa_id"), (5, "valid_from")}
+    assert found == {(3, "valid_from"), (4, "personnummer"), (5, "hsa_id"), (6, "valid_from")}
     rows = listing.admin.post("/v1/listings/history", json={"personnummer": A}).json()
     assert rows["listings"] == []
 
@@ -111,4 +111,4 @@ def test_cli_commands(listing: Listing, tmp_path: Path, monkeypatch: pytest.Monk
     bad.write_text(register_csv(register_row("19800517")))
     r = runner.invoke(app, ["import-register", str(bad)])
     assert r.exit_code == 1
-    assert "row 1: personnummer" in r.output
+    assert "row 2: personnummer" in r.output

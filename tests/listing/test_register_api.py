@@ -46,23 +46,23 @@ def test_changed_row_updates_and_keeps_the_old_version(listing: Listing) -> None
 
 def test_bad_rows_are_all_listed_and_nothing_is_written(listing: Listing) -> None:
     body = register_csv(
-        register_row(A),
-        register_row(A[:-1] + str((int(A[-1]) + 1) % 10)),  # row 2: check digit
-        register_row(B, municipality="23", deso="bad"),  # row 3: two fields
-        register_row(C, deceased="2026-02-30"),  # row 4: no such date
-        register_row(A),  # row 5: duplicate of row 1
-        register_row("8005171234"),  # row 6: 10-digit form
+        register_row(A),  # row 2 (the header is row 1, as a spreadsheet shows)
+        register_row(A[:-1] + str((int(A[-1]) + 1) % 10)),  # row 3: check digit
+        register_row(B, municipality="23", deso="bad"),  # row 4: two fields
+        register_row(C, deceased="2026-02-30"),  # row 5: no such date
+        register_row(A),  # row 6: duplicate of row 2
+        register_row("8005171234"),  # row 7: 10-digit form
     )
     r = import_register(listing.admin, body)
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
     found = {(e["row"], e["field"]) for e in r.json()["errors"]}
     assert found == {
-        (2, "personnummer"),
-        (3, "municipality_code"),
-        (3, "deso_code"),
-        (4, "deceased_on"),
-        (6, "personnummer"),
+        (3, "personnummer"),
+        (4, "municipality_code"),
+        (4, "deso_code"),
+        (5, "deceased_on"),
+        (7, "personnummer"),
     }
     assert _count(listing.url, "SELECT count(*) FROM person") == 0
     # With the invalid rows gone, the duplicate is what remains wrong.
@@ -70,7 +70,7 @@ def test_bad_rows_are_all_listed_and_nothing_is_written(listing: Listing) -> Non
         listing.admin, register_csv(register_row(A), register_row(B), register_row(A))
     )
     assert dup.status_code == 422
-    assert [(e["row"], e["field"]) for e in dup.json()["errors"]] == [(3, "personnummer")]
+    assert [(e["row"], e["field"]) for e in dup.json()["errors"]] == [(4, "personnummer")]
     assert _count(listing.url, "SELECT count(*) FROM person") == 0
 
 

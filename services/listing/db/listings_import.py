@@ -6,9 +6,8 @@ with what is stored). Samordningsnummer are refused as in the API.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -26,10 +25,18 @@ from sqlalchemy import (
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from services.listing.db.bulk import ParsedRow, create_temp, drop_temp, stage_csv_rows
+from services.listing.db.bulk import (
+    HEADER_ROW,
+    CsvFile,
+    ParsedRow,
+    create_temp,
+    drop_temp,
+    stage_csv_rows,
+)
 from services.listing.db.errors import RowErrors
 from services.listing.db.facts import LISTING_FACT_COLUMNS, count_deso_sql, gone_on_sql
 from services.listing.domain.historic import LISTING_HEADER, parse_historic_row
+from services.listing.domain.register import RegisterRules
 
 staging = Table(
     "tmp_listing",
@@ -45,33 +52,38 @@ staging = Table(
 )
 
 
-def _staged(values: list[str]) -> ParsedRow:
-    parsed, problems = parse_historic_row(values)
-    if parsed is None:
-        return None, problems
-    return (
-        parsed.personnummer,
-        parsed.hsa_id,
-        parsed.valid_from,
-        parsed.valid_to,
-        parsed.reason,
-        parsed.special_reason,
-    ), problems
+def _stager(rules: RegisterRules) -> Callable[[list[str]], ParsedRow]:
+    def staged(values: list[str]) -> ParsedRow:
+        parsed, problems = parse_historic_row(values, rules)
+        if parsed is None:
+            return None, problems
+        return (
+            parsed.personnummer,
+            parsed.hsa_id,
+            parsed.valid_from,
+            parsed.valid_to,
+            parsed.reason,
+            parsed.special_reason,
+        ), problems
+
+    return staged
 
 
 def _stage(
     session: Session,
-    lines: Iterable[str],
+    source: CsvFile,
+    rules: RegisterRules,
     progress: Callable[[int], None] | None,
     errors: RowErrors,
 ) -> None:
-    reader = csv.reader(lines)
-    header = [h.strip() for h in next(reader, [])]
+    header = source.read_header(errors)
+    if header is None:
+        return
     if sorted(header) != sorted(LISTING_HEADER) or len(header) != len(LISTING_HEADER):
-        errors.add(0, "header", "must be " + ",".join(LISTING_HEADER))
+        errors.add(HEADER_ROW, "header", "must be " + ",".join(LISTING_HEADER))
         return
     order = [header.index(c) for c in LISTING_HEADER]
-    stage_csv_rows(session, staging, reader, order, _staged, errors, progress)
+    stage_csv_rows(session, staging, source, order, _stager(rules), errors, progress)
 
 
 _RESOLVE = """
@@ -130,15 +142,16 @@ def _check(session: Session, errors: RowErrors) -> None:
 
 def import_listings(
     session: Session,
-    lines: Iterable[str],
+    source: CsvFile,
     *,
     now: dt.datetime,
+    today: dt.date,
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Import historic listings inside the caller's transaction; returns the rows added."""
     errors = RowErrors("listing import")
     create_temp(session, staging)
-    _stage(session, lines, progress, errors)
+    _stage(session, source, RegisterRules(today=today), progress, errors)
     if not errors:
         _check(session, errors)
     errors.raise_if_any()

@@ -6,9 +6,8 @@ before anything reaches the real tables. Memory stays flat: rows travel in chunk
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -28,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from services.listing.db.bulk import (
+    HEADER_ROW,
+    CsvFile,
     ParsedRow,
     create_temp,
     drop_temp,
@@ -36,7 +37,12 @@ from services.listing.db.bulk import (
 )
 from services.listing.db.errors import RowErrors
 from services.listing.db.facts import LISTING_FACT_COLUMNS, count_deso_sql, gone_on_sql
-from services.listing.domain.register import REGISTER_HEADER, header_errors, parse_register_row
+from services.listing.domain.register import (
+    REGISTER_HEADER,
+    RegisterRules,
+    header_errors,
+    parse_register_row,
+)
 
 _tmp_meta = MetaData()
 staging = Table(
@@ -77,40 +83,44 @@ class ImportResult:
 Progress = Callable[[int], None]
 
 
-def _staged(values: list[str]) -> ParsedRow:
-    parsed, problems = parse_register_row(values)
-    if parsed is None:
-        return None, problems
-    return (
-        parsed.personnummer,
-        parsed.birth_ymd,
-        parsed.sex,
-        parsed.is_coordination,
-        parsed.municipality_code,
-        parsed.deso_code,
-        parsed.lat,
-        parsed.lon,
-        parsed.protected_identity,
-        parsed.deceased_on,
-        parsed.moved_out_on,
-    ), problems
+def _stager(rules: RegisterRules) -> Callable[[list[str]], ParsedRow]:
+    """The per-row check and staging tuple, with the import's date windows bound once."""
+
+    def staged(values: list[str]) -> ParsedRow:
+        parsed, problems = parse_register_row(values, rules)
+        if parsed is None:
+            return None, problems
+        return (
+            parsed.personnummer,
+            parsed.birth_ymd,
+            parsed.sex,
+            parsed.is_coordination,
+            parsed.municipality_code,
+            parsed.deso_code,
+            parsed.lat,
+            parsed.lon,
+            parsed.protected_identity,
+            parsed.deceased_on,
+            parsed.moved_out_on,
+        ), problems
+
+    return staged
 
 
-def _stage(session: Session, lines: Iterable[str], progress: Progress | None) -> RowErrors:
+def _stage(
+    session: Session, source: CsvFile, rules: RegisterRules, progress: Progress | None
+) -> RowErrors:
     """Validate every row; stage the good ones while no error has been seen."""
     errors = RowErrors("register import")
-    reader = csv.reader(lines)
-    header = next(reader, None)
+    header = source.read_header(errors)
     if header is None:
-        errors.add(0, "header", "the file is empty")
         return errors
-    header = [h.strip() for h in header]
     for name, message in header_errors(header):
-        errors.add(0, name, message)
+        errors.add(HEADER_ROW, name, message)
     if errors:
         return errors
     order = [header.index(c) for c in REGISTER_HEADER]
-    stage_csv_rows(session, staging, reader, order, _staged, errors, progress)
+    stage_csv_rows(session, staging, source, order, _stager(rules), errors, progress)
     return errors
 
 
@@ -207,11 +217,17 @@ def _relist(session: Session, stamp: BindParameter[dt.datetime], *, distinct: st
 
 
 def import_register(
-    session: Session, lines: Iterable[str], *, now: dt.datetime, progress: Progress | None = None
+    session: Session,
+    source: CsvFile,
+    *,
+    now: dt.datetime,
+    today: dt.date,
+    progress: Progress | None = None,
 ) -> ImportResult:
-    """Import a register CSV inside the caller's transaction; 422 listing every bad row."""
+    """Import a register CSV inside the caller's transaction; 422 listing every bad row.
+    `today` (in Sweden) bounds birth and register dates for the whole file."""
     create_temp(session, staging)
-    errors = _stage(session, lines, progress)
+    errors = _stage(session, source, RegisterRules(today=today), progress)
     if not errors:
         _duplicates(session, errors)
     # On refusal the caller rolls back, which also removes the temporary tables.

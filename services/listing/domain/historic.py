@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from services.listing.domain.listing import Reason
+from services.listing.domain.register import RegisterRules, field_count_error, iso_date
 from shared.ids import InvalidIdentityNumber, parse_identity_number
 from shared.patterns import HSA_ID
 
@@ -24,38 +25,47 @@ class HistoricRow:
     special_reason: bool
 
 
-def _iso(value: str) -> dt.date:
-    if len(value) != 10:
-        raise ValueError(value)
-    return dt.date.fromisoformat(value)
+def _day(
+    value: str, name: str, rules: RegisterRules, errors: list[tuple[str, str]]
+) -> dt.date | None:
+    """An ISO date within the record window, or None with the problem noted."""
+    try:
+        day = iso_date(value)
+    except ValueError:
+        errors.append((name, "must be an ISO date (YYYY-MM-DD)"))
+        return None
+    if not rules.earliest <= day <= rules.latest:
+        errors.append(
+            (name, f"must lie from {rules.earliest.isoformat()} to {rules.latest.isoformat()}")
+        )
+        return None
+    return day
 
 
-def parse_historic_row(values: list[str]) -> tuple[HistoricRow | None, list[tuple[str, str]]]:
-    """Check one row given in LISTING_HEADER order."""
+def parse_historic_row(
+    values: list[str], rules: RegisterRules
+) -> tuple[HistoricRow | None, list[tuple[str, str]]]:
+    """Check one row given in LISTING_HEADER order (dates in the record window, a listing not
+    before the person's birth)."""
     if len(values) != len(LISTING_HEADER):
-        return None, [("row", f"has {len(values)} fields, expected {len(LISTING_HEADER)}")]
+        return None, [field_count_error(values, len(LISTING_HEADER))]
     pnr, hsa, start_s, end_s, reason, special_s = (v.strip() for v in values)
     errors: list[tuple[str, str]] = []
     identity = None
     try:
-        identity = parse_identity_number(pnr)
+        identity = parse_identity_number(pnr, today=rules.today)
         if identity.is_coordination_number:
             errors.append(("personnummer", "a samordningsnummer cannot be listed"))
     except InvalidIdentityNumber as exc:
         errors.append(("personnummer", str(exc)))
     if not HSA_ID.match(hsa):
         errors.append(("hsa_id", "is not an HSA-id"))
-    start = end = None
-    try:
-        start = _iso(start_s)
-    except ValueError:
-        errors.append(("valid_from", "must be an ISO date (YYYY-MM-DD)"))
-    try:
-        end = _iso(end_s) if end_s else None
-    except ValueError:
-        errors.append(("valid_to", "must be an ISO date (YYYY-MM-DD) or empty"))
+    start = _day(start_s, "valid_from", rules, errors)
+    end = _day(end_s, "valid_to", rules, errors) if end_s else None
     if start is not None and end is not None and end < start:
         errors.append(("valid_to", "is before valid_from"))
+    if start is not None and identity is not None and start < identity.birth_date:
+        errors.append(("valid_from", "is before the person's birth date"))
     if reason not in _REASONS:
         errors.append(("reason", "must be choice, default or administrative"))
     special = _BOOLS.get(special_s.lower())

@@ -1,17 +1,21 @@
 """Validation of one population-register row: pure, fast, and exact about what is wrong.
 
-Kept free of pydantic on purpose: it runs once per row for files of millions of rows.
+Kept free of pydantic on purpose: it runs once per row for files of millions of rows. The
+windows (births 1870..today, register dates 1990..a year ahead) are those of shared.values;
+"today" is fixed once per file (`RegisterRules`), not looked up per row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 
 from services.listing.domain.counts import ymd
 from shared.ids import InvalidIdentityNumber, parse_identity_number
 from shared.patterns import DESO, MUNICIPALITY
+from shared.values import EARLIEST_RECORD, RECORD_HORIZON
 
 REGISTER_HEADER = (
     "personnummer",
@@ -24,6 +28,12 @@ REGISTER_HEADER = (
     "moved_out_on",
 )
 _BOOLS = {"true": True, "false": False}
+# ASCII only: fromisoformat and float() also take other scripts' digits, float() "1e3",
+# "nan" and "1_0".
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_COORDINATE = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,15})?")
+# Separators a spreadsheet may have saved the file with instead of commas.
+_OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +53,35 @@ class RegisterRow:
     moved_out_on: dt.date | None
 
 
+@dataclass(frozen=True, slots=True)
+class RegisterRules:
+    """The date windows of one import, fixed at its start."""
+
+    today: dt.date
+    earliest: dt.date = EARLIEST_RECORD
+
+    @property
+    def latest(self) -> dt.date:
+        return self.today + RECORD_HORIZON
+
+
 FieldError = tuple[str, str]
 
 
 def header_errors(header: list[str]) -> list[FieldError]:
-    """The header must name exactly the register columns (in any order)."""
+    """The header must name exactly the register columns (in any order); a header that is one
+    column holding the names joined by `;` or tabs says so (Swedish Excel saves CSV with `;`)."""
+    if len(header) == 1:
+        for sep, name in _OTHER_SEPARATORS.items():
+            if sep in header[0]:
+                return [
+                    (
+                        "header",
+                        f"the columns are separated by {name}, not commas (Excel in Swedish "
+                        "saves 'CSV' with semicolons): save the file as 'CSV UTF-8 (comma "
+                        "delimited)'",
+                    )
+                ]
     missing = [c for c in REGISTER_HEADER if c not in header]
     extra = [c for c in header if c not in REGISTER_HEADER]
     errors: list[FieldError] = [(c, "column is missing from the header") for c in missing]
@@ -57,48 +91,76 @@ def header_errors(header: list[str]) -> list[FieldError]:
     return errors
 
 
-def _date(value: str, name: str, errors: list[FieldError]) -> dt.date | None:
+def iso_date(value: str) -> dt.date:
+    """A date written YYYY-MM-DD in ASCII digits; ValueError otherwise."""
+    if not _ISO_DATE.fullmatch(value):
+        raise ValueError(value)
+    return dt.date.fromisoformat(value)
+
+
+def _date(
+    value: str, name: str, rules: RegisterRules, birth: dt.date | None, errors: list[FieldError]
+) -> dt.date | None:
     if not value:
         return None
     try:
-        if len(value) != 10:  # fromisoformat would also take the basic form YYYYMMDD
-            raise ValueError(value)
-        return dt.date.fromisoformat(value)
+        day = iso_date(value)
     except ValueError:
         errors.append((name, "must be an ISO date (YYYY-MM-DD) or empty"))
         return None
+    if not rules.earliest <= day <= rules.latest:
+        errors.append(
+            (name, f"must lie from {rules.earliest.isoformat()} to {rules.latest.isoformat()}")
+        )
+        return None
+    if birth is not None and day < birth:
+        errors.append((name, "is before the birth date"))
+        return None
+    return day
 
 
 def _coordinate(value: str, name: str, limit: float, errors: list[FieldError]) -> float | None:
     if not value:
         return None
-    try:
-        number = float(value)
-    except ValueError:
-        errors.append((name, "must be a decimal number or empty"))
+    if not _COORDINATE.fullmatch(value):
+        errors.append((name, "must be a decimal number (like 63.18) or empty"))
         return None
+    number = float(value)
     if not math.isfinite(number) or abs(number) > limit:
         errors.append((name, f"must be between -{limit:g} and {limit:g}"))
         return None
     return number
 
 
-def parse_register_row(values: list[str]) -> tuple[RegisterRow | None, list[FieldError]]:
+def field_count_error(values: list[str], expected: int) -> FieldError:
+    """A row of the wrong length; a field holding a line break means a quote left open."""
+    if any("\n" in v or "\r" in v for v in values):
+        return (
+            "row",
+            f'has {len(values)} fields, expected {expected}: a quote (") opens a '
+            "field that is not closed on its line",
+        )
+    return ("row", f"has {len(values)} fields, expected {expected}")
+
+
+def parse_register_row(
+    values: list[str], rules: RegisterRules
+) -> tuple[RegisterRow | None, list[FieldError]]:
     """Check one row given in REGISTER_HEADER order; a row with any error yields no RegisterRow."""
     errors: list[FieldError] = []
     if len(values) != len(REGISTER_HEADER):
-        return None, [("row", f"has {len(values)} fields, expected {len(REGISTER_HEADER)}")]
+        return None, [field_count_error(values, len(REGISTER_HEADER))]
     pnr, municipality, deso, lat_s, lon_s, protected_s, deceased_s, moved_s = (
         v.strip() for v in values
     )
     identity = None
     try:
-        identity = parse_identity_number(pnr)
+        identity = parse_identity_number(pnr, today=rules.today)
     except InvalidIdentityNumber as exc:
         errors.append(("personnummer", str(exc)))
-    if not MUNICIPALITY.match(municipality):
+    if not MUNICIPALITY.fullmatch(municipality):
         errors.append(("municipality_code", "must be 4 digits"))
-    if deso and not DESO.match(deso):
+    if deso and not DESO.fullmatch(deso):
         errors.append(("deso_code", "must be 9 characters (digits and capital letters) or empty"))
     lat = _coordinate(lat_s, "lat", 90, errors)
     lon = _coordinate(lon_s, "lon", 180, errors)
@@ -106,11 +168,12 @@ def parse_register_row(values: list[str]) -> tuple[RegisterRow | None, list[Fiel
         errors.append(
             ("lat" if lat is None else "lon", "lat and lon are given together or not at all")
         )
-    protected = _BOOLS.get(protected_s.lower())
+    protected = _BOOLS.get(protected_s)
     if protected is None:
         errors.append(("protected_identity", "must be true or false"))
-    deceased = _date(deceased_s, "deceased_on", errors)
-    moved = _date(moved_s, "moved_out_on", errors)
+    birth = identity.birth_date if identity is not None else None
+    deceased = _date(deceased_s, "deceased_on", rules, birth, errors)
+    moved = _date(moved_s, "moved_out_on", rules, birth, errors)
     if errors or identity is None or protected is None:
         return None, errors
     return RegisterRow(
