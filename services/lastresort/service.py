@@ -9,6 +9,8 @@ transaction (a settlement re-reads its model and refuses with 409 if it changed 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -24,11 +26,22 @@ from services.lastresort.domain.designation import designation_problem
 from services.lastresort.settings import LastResortConfig
 from shared.audit import AuditLog
 from shared.auth import Principal
-from shared.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
+from shared.errors import BadGateway, Conflict, NotFound, Unprocessable
 from shared.money import from_ore, to_ore
 from shared.schemas.common import CareType, Ownership
 from shared.schemas.lastresort import AppliesTo, DeficitCappedModel, FixedSumModel
 from shared.schemas.listing import Counts, Unit
+
+
+@contextmanager
+def _stored_meanwhile(what: str) -> Iterator[None]:
+    """A concurrent first PUT of the same key inserted it between our read and our insert: 409
+    (the unique key refused ours; nothing of this request was stored)."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise Conflict(f"the same {what} was stored meanwhile by another request: retry") from exc
+
 
 # --- designations -------------------------------------------------------------------------
 
@@ -64,7 +77,7 @@ def put_designation(
     )
     if problem is not None:
         raise Unprocessable(problem, errors=[{"field": "hsa_id", "message": problem}])
-    with session.begin():
+    with _stored_meanwhile("designation"), session.begin():
         replaced = repo.upsert_designation(
             session,
             year=year,
@@ -148,7 +161,7 @@ def put_model(
                 ],
             )
     applies_to: AppliesTo = care_type.value if care_type else "all"
-    with session.begin():
+    with _stored_meanwhile("model"), session.begin():
         stored, outcome = repo.put_model(
             session, year=year, applies_to=applies_to, body=repo.model_text(model)
         )
@@ -210,7 +223,7 @@ def put_account(
     targeted_grants: Decimal,
 ) -> repo.AccountRecord:
     """Store (or replace) the unit's accounts for the year; settlements copy what they used."""
-    with session.begin():
+    with _stored_meanwhile("accounts"), session.begin():
         previous = repo.upsert_account(
             session,
             year=year,
@@ -330,15 +343,15 @@ def _approved_periods(peers: Peers, year: int) -> list[domain.ApprovedPeriod]:
 def _listed_units(
     register: list[Unit], counts: Counts, care_type: CareType
 ) -> list[calc.ListedUnit]:
-    """The counted units of the care type with their names, places and ownership."""
+    """The counted units of the care type with their names, places and ownership. The register
+    is read after the counts and units are never deleted, so a counted unit missing from it is
+    an answer outside the contract (502), not a race."""
     by_id = {u.hsa_id: u for u in register}
     listed: list[calc.ListedUnit] = []
     for c in counts.units:
         unit = by_id.get(c.hsa_id)
         if unit is None:
-            raise ServiceUnavailable(
-                f"the listing service counts unit {c.hsa_id} but does not know it"
-            )
+            raise BadGateway(f"the listing service counts unit {c.hsa_id} but does not know it")
         if unit.care_type is not care_type:
             continue
         listed.append(
@@ -400,11 +413,8 @@ def settle(
         assert model.neutrality.scope is not None  # the contract requires one when enabled
         neutrality_scope = model.neutrality.scope.value
         count_date = dt.date(year, 12, 31)
-        listed = _listed_units(
-            peers.listing.units(),
-            peers.listing.counts(on=count_date, care_type=care_type),
-            care_type,
-        )
+        counts = peers.listing.counts(on=count_date, care_type=care_type)
+        listed = _listed_units(peers.listing.units(), counts, care_type)
 
     settled = domain.settle(
         method=method,
@@ -414,6 +424,13 @@ def settle(
         neutrality_scope=neutrality_scope,
         listed_units=listed,
     )
+    beyond = domain.beyond_limits(settled)
+    if beyond:
+        raise Conflict(
+            f"the {year} settlement would show figures beyond what the contract carries "
+            f"(10^12 SEK, 2^31-1 persons): {', '.join(beyond)}; check the model and the accounts",
+            errors=[{"field": f, "message": "beyond the limit"} for f in beyond],
+        )
     rows = repo.settlement_rows(settled, approved=approved, count_date=count_date)
     inputs_hash = rows.inputs_hash(own.model)
 

@@ -47,6 +47,11 @@ def unit(
     }
 
 
+# A fault a fake peer shows instead of its answer: it may raise (an httpx error: the peer is
+# unreachable) or answer itself; None lets the fake answer as usual.
+Fault = Callable[[httpx.Request], httpx.Response | None]
+
+
 @dataclass
 class FakeListing:
     """Units by HSA-id and listed counts by (date, care type)."""
@@ -54,6 +59,7 @@ class FakeListing:
     units: dict[str, dict[str, Any]] = field(default_factory=dict)
     counts: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
+    fault: Fault | None = None
 
     def add(self, u: dict[str, Any], listed: int | None = None) -> None:
         self.units[u["hsa_id"]] = u
@@ -63,6 +69,8 @@ class FakeListing:
     def handler(self, request: httpx.Request) -> httpx.Response:
         self.calls.append(request.url.path)
         assert request.headers["Authorization"].startswith("Bearer ")
+        if self.fault is not None and (faulty := self.fault(request)) is not None:
+            return faulty
         path = request.url.path
         if path == "/v1/units":
             return httpx.Response(200, json=list(self.units.values()))
@@ -93,6 +101,7 @@ class FakePayment:
     """Approved statements: period -> (version, {hsa_id: total_sek})."""
 
     approved: dict[str, tuple[int, dict[str, str]]] = field(default_factory=dict)
+    fault: Fault | None = None
 
     def approve_year(
         self, totals: dict[str, str], *, months: range = range(1, 13), version: int = 1
@@ -103,6 +112,8 @@ class FakePayment:
     def handler(self, request: httpx.Request) -> httpx.Response:
         assert request.url.path == "/v1/statements"
         assert request.url.params["approved_only"] == "true"
+        if self.fault is not None and (faulty := self.fault(request)) is not None:
+            return faulty
         period = request.url.params["period"]
         if period not in self.approved:
             return httpx.Response(200, json={"period": period, "version": None, "statements": []})

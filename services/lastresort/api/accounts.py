@@ -17,6 +17,7 @@ from services.lastresort.api.deps import (
     SessionDep,
     Year,
 )
+from shared.openapi import problem_responses
 from shared.schemas.common import HsaId
 from shared.schemas.lastresort import Account, AccountIn, AccountList
 
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 UnitId = Annotated[HsaId, Path()]
 
 
-@router.put("/{year}/{hsa_id}", response_model=Account)
+@router.put("/{year}/{hsa_id}", response_model=Account, responses=problem_responses(409))
 def put_account(
     year: Year,
     hsa_id: UnitId,

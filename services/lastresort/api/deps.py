@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from pydantic import Field
 
 from services.lastresort.clients import Peers
 from services.lastresort.settings import LastResortConfig
@@ -13,6 +14,8 @@ from shared.auth import Principal, Role, require_roles
 from shared.context import ServiceContext, context_of
 from shared.deps import AuditDep, ReadSessionDep, SessionDep, get_session
 from shared.deps import RequestIdDep as RequestId
+from shared.values import INT32_MAX
+from shared.values import Year as YearValue
 
 __all__ = [
     "AccountReaders",
@@ -26,6 +29,7 @@ __all__ = [
     "RequestId",
     "SessionDep",
     "SettlementReaders",
+    "Version",
     "Year",
     "get_session",
 ]
@@ -51,8 +55,10 @@ def get_config(request: Request) -> LastResortConfig:
 PeersDep = Annotated[Peers, Depends(get_peers)]
 ConfigDep = Annotated[LastResortConfig, Depends(get_config)]
 
-# The years a designation, model, account or settlement may be for.
-Year = Annotated[int, Path(ge=2000, le=2100)]
+# The years a designation, model, account or settlement may be for (2000..2100).
+Year = Annotated[YearValue, Path()]
+# A stored version number: from 1 up to what the database's integer column holds.
+Version = Annotated[int, Field(ge=1, le=INT32_MAX)]
 
 # Who may do what (the roles table in the docs is read from these).
 AdminOnly = Annotated[Principal, Depends(require_roles(Role.region_admin))]

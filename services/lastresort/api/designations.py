@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 
 from services.lastresort import service
 from services.lastresort.api import render
@@ -19,7 +19,7 @@ from services.lastresort.api.deps import (
     SessionDep,
     Year,
 )
-from shared.ratelimit import provider_rate_limit
+from shared.openapi import problem_responses
 from shared.schemas.common import CareType, MunicipalityCode
 from shared.schemas.lastresort import (
     Designation,
@@ -31,7 +31,11 @@ from shared.schemas.lastresort import (
 router = APIRouter(prefix="/v1/designations", tags=["designations"])
 
 
-@router.put("/{year}/{care_type}/{municipality_code}", response_model=Designation)
+@router.put(
+    "/{year}/{care_type}/{municipality_code}",
+    response_model=Designation,
+    responses=problem_responses(409, 502),
+)
 def put_designation(
     year: Year,
     care_type: CareType,
@@ -61,7 +65,7 @@ def put_designation(
     return render.designation(stored)
 
 
-@router.get("/{year}", response_model=DesignationList, dependencies=[Depends(provider_rate_limit)])
+@router.get("/{year}", response_model=DesignationList)
 def get_designations(
     year: Year,
     session: ReadSessionDep,

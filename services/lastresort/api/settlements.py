@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from services.lastresort import service
 from services.lastresort.api import render
@@ -16,17 +16,37 @@ from services.lastresort.api.deps import (
     RequestId,
     SessionDep,
     SettlementReaders,
+    Version,
     Year,
 )
 from shared.errors import Unprocessable
-from shared.ratelimit import provider_rate_limit
+from shared.openapi import problem_responses
 from shared.schemas.common import CareType
 from shared.schemas.lastresort import SettlementList, SettlementRequest, SettlementResult
 
 router = APIRouter(prefix="/v1/settlements", tags=["settlements"])
+_POST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    201: {
+        "model": SettlementResult,
+        "description": "A new version was stored.",
+        "headers": {
+            "Location": {
+                "description": "where this version is read",
+                "required": True,
+                "schema": {"type": "string"},
+            }
+        },
+    },
+    **problem_responses(409, 502),
+}
 
 
-@router.post("", response_model=SettlementResult)
+def location(*, year: int, care_type: CareType, version: int) -> str:
+    """Where a stored settlement version is read (GET /v1/settlements/{year})."""
+    return f"{router.prefix}/{year}?care_type={care_type.value}&version={version}"
+
+
+@router.post("", response_model=SettlementResult, responses=_POST_RESPONSES)
 def post_settlement(
     body: SettlementRequest,
     session: SessionDep,
@@ -38,7 +58,9 @@ def post_settlement(
 ) -> SettlementResult:
     """Compute the year's settlement for a care type. New inputs make a new version (201) and keep
     the old ones; identical inputs store nothing and answer the newest version (200). Refused
-    (409) without designations, a model, accounts, or an approved payment run for every period."""
+    (409) without designations, a model, accounts, or an approved payment run for every period, and
+    when a figure would exceed what an amount carries (10^12 SEK); a peer away is 503, a peer
+    answering outside its contract 502. Nothing is stored then."""
     outcome = service.settle(
         session=session,
         audit=audit,
@@ -50,6 +72,10 @@ def post_settlement(
     )
     rendered = render.settlement(outcome.stored)
     response.status_code = 201 if outcome.created else 200
+    if outcome.created:
+        response.headers["Location"] = location(
+            year=rendered.year, care_type=rendered.care_type, version=rendered.version
+        )
     detail = (
         f"stored as version {rendered.version}"
         if outcome.created
@@ -58,13 +84,13 @@ def post_settlement(
     return SettlementResult(**rendered.model_dump(), new_version=outcome.created, detail=detail)
 
 
-@router.get("/{year}", response_model=SettlementList, dependencies=[Depends(provider_rate_limit)])
+@router.get("/{year}", response_model=SettlementList)
 def get_settlements(
     year: Year,
     session: ReadSessionDep,
     principal: SettlementReaders,
     care_type: Annotated[CareType | None, Query()] = None,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[Version | None, Query()] = None,
 ) -> SettlementList:
     """The newest settlement per care type (or the given version). Region admins and finance see
     everything; ops see totals only; a provider sees only settlements concerning its own units,

@@ -21,7 +21,9 @@ from services.lastresort.domain.calculation import (
     fixed_sum_step,
     neutrality_scopes,
 )
+from shared.money import MAX_SEK
 from shared.period import Period
+from shared.values import INT32_MAX
 
 
 @dataclass(frozen=True)
@@ -130,3 +132,34 @@ def settle(
             steps=steps, listed_units=list(listed_units), scope=neutrality_scope
         )
     return Settled(steps=tuple(steps), scopes=tuple(scopes))
+
+
+def beyond_limits(settled: Settled) -> list[str]:
+    """The figures a settlement could not be shown or stored with, by the answer's field names:
+    amounts beyond 10^12 SEK in either direction, listed counts beyond 2^31-1. Every input is
+    within its limit, but sums of them need not be (a deficit of large revenue, a total)."""
+    beyond: list[str] = []
+
+    def check(name: str, amount: Decimal | None) -> None:
+        if amount is not None and abs(amount) > MAX_SEK:
+            beyond.append(name)
+
+    for s in settled.steps:
+        unit = f"units.{s.hsa_id}"
+        check(f"{unit}.fixed_sum_sek", s.fixed_sum)
+        check(f"{unit}.halsoval_revenue_sek", s.halsoval_revenue)
+        for period, revenue in s.revenue_by_period:
+            check(f"{unit}.revenue_by_period.{period}", revenue)
+        check(f"{unit}.deficit_sek", s.deficit)
+        check(f"{unit}.compensation_sek", s.compensation)
+    for sc in settled.scopes:
+        scope = f"neutrality.scopes.{sc.scope}"
+        check(f"{scope}.total_compensation_sek", sc.total_compensation)
+        check(f"{scope}.total_neutrality_sek", sc.total_neutrality)
+        if sc.region_listed > INT32_MAX:
+            beyond.append(f"{scope}.region_listed")
+        for u in sc.units:
+            check(f"{scope}.units.{u.hsa_id}.amount_sek", u.amount)
+    check("total_compensation_sek", settled.total_compensation)
+    check("total_neutrality_sek", settled.total_neutrality)
+    return beyond
