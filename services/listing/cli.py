@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
@@ -9,15 +10,19 @@ from typing import Annotated, NoReturn, TypeVar
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-from services.listing import loaders
+from services.listing import loaders, service
 from services.listing.db.migrate import migrate
+from services.listing.db.models import audit_head, audit_log
+from services.listing.db.problems import DataProblem
 from services.listing.settings import database_url
+from shared.audit import AuditLog
 from shared.audit_api import add_audit_verify_command
 from shared.db import Database
 from shared.errors import HalsovalError
+from shared.ids import today_in_sweden
 from shared.settings import Settings
 
-app = typer.Typer(no_args_is_help=True, help="Listing service: bulk imports.")
+app = typer.Typer(no_args_is_help=True, help="Listing service: bulk imports and data checks.")
 FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
 T = TypeVar("T")
 
@@ -84,6 +89,40 @@ def import_listings(file: FileArg) -> None:
         )
     )
     typer.echo(f"listings added {added}")
+
+
+@app.command("data-problems")
+def data_problems(
+    on: Annotated[
+        dt.datetime | None,
+        typer.Option("--date", formats=["%Y-%m-%d"], help="the count date (default: today)"),
+    ] = None,
+) -> None:
+    """Persons whose stored facts break a rule the counts rely on (born after the count date or
+    before 1870): the counts leave them out and say how many; this names them, to be corrected
+    in the register. Identity numbers are shown only here; the listing is audited."""
+    day = on.date() if on is not None else today_in_sweden()
+
+    def work(db: Database, settings: Settings) -> list[DataProblem]:
+        with db.sessionmaker() as session:
+            return service.data_problems(
+                session=session,
+                audit=AuditLog(audit_log, audit_head, settings.hash_key),
+                principal=loaders.cli_principal(),
+                on=day,
+            )
+
+    found = _run(work)
+    if not found:
+        typer.echo(f"no stored facts break a rule for counts on {day}")
+        return
+    typer.echo("personnummer  birth     rule                    register  current listings")
+    for p in found:
+        typer.echo(
+            f"{p.personnummer}  {p.birth_ymd:08d}  {p.rule.value:<22}  "
+            f"{'yes' if p.in_register else 'no':<8}  {p.current_listings}"
+        )
+    typer.echo(f"{len(found)} person(s) left out of the counts on {day}")
 
 
 add_audit_verify_command(app, lambda: database_url(Settings()))

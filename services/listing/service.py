@@ -17,12 +17,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.listing.db import counts as counts_repo
 from services.listing.db import defaults as defaults_repo
 from services.listing.db import listings as listings_repo
+from services.listing.db import problems as problems_repo
 from services.listing.db import units as units_repo
 from services.listing.db.bulk import CsvFile
 from services.listing.db.clock import as_utc, change_moment, read_moment
-from services.listing.db.listings import ListingRecord, NewListing
+from services.listing.db.listings import ListingRecord, NewListing, StoredListingRecord
 from services.listing.db.listings_import import import_listings
+from services.listing.db.problems import DataProblem
 from services.listing.db.register_import import ImportResult, import_register
+from services.listing.domain.counts import ymd
 from services.listing.domain.defaults import Candidate, choose_unit
 from services.listing.domain.listing import (
     Reason,
@@ -153,6 +156,11 @@ def create_listing(
             )
         )
         person = listings_repo.current_facts(session, person_id)
+        if ymd(valid_from) < person.birth_ymd:
+            raise Unprocessable(
+                "valid_from is before the person's birth date",
+                errors=[{"field": "valid_from", "message": "is before the person's birth date"}],
+            )
         _refuse(
             person_refusal(
                 deceased_on=person.deceased_on, moved_out_on=person.moved_out_on, on=valid_from
@@ -173,7 +181,7 @@ def create_listing(
                 session, change.supersede_id, now=now, keep_until=change.keep_until
             )
         new = NewListing(person, where.id, valid_from, None, reason.value, special_reason)
-        listings_repo.add_listings(session, [new], now=now)
+        listing_id = listings_repo.add_listing(session, new, now=now)
         audit.record(
             session,
             principal=principal,
@@ -183,12 +191,38 @@ def create_listing(
             personnummer=personnummer,
             request_id=request_id,
             details={
+                "listing_id": listing_id,
                 "valid_from": valid_from,
                 "reason": reason.value,
                 "special_reason": special_reason,
             },
         )
-    return ListingRecord(hsa_id, valid_from, None, reason.value, special_reason, now)
+    return ListingRecord(listing_id, hsa_id, valid_from, None, reason.value, special_reason, now)
+
+
+def get_listing(
+    *,
+    session: Session,
+    audit: AuditLog,
+    principal: Principal,
+    request_id: str | None,
+    listing_id: int,
+) -> StoredListingRecord:
+    """One listing row by its id (current or superseded); a person-level read, so audited."""
+    with session.begin():
+        found = listings_repo.stored_listing(session, listing_id)
+        if found is None:
+            raise NotFound(f"listing {listing_id} is not known")
+        audit.record(
+            session,
+            principal=principal,
+            action="listing.read",
+            entity_type="listing",
+            entity_id=str(listing_id),
+            personnummer=found.personnummer,
+            request_id=request_id,
+        )
+    return found
 
 
 def listing_history(
@@ -282,6 +316,23 @@ def read_counts(
                 errors=[{"field": "as_known_at", "message": "must not be in the future"}],
             )
         return counts_repo.read_counts(session, on=on, care_type=care_type, at=at, hsa_ids=hsa_ids)
+
+
+def data_problems(
+    *, session: Session, audit: AuditLog, principal: Principal, on: dt.date
+) -> list[DataProblem]:
+    """Persons whose stored facts break a rule the counts rely on (the counts leave them out),
+    with their identity numbers, for the region's staff: a person-level read, so audited."""
+    with session.begin():
+        found = problems_repo.data_problems(session, on)
+        audit.record(
+            session,
+            principal=principal,
+            action="listing.data_problems",
+            entity_type="person",
+            details={"date": on, "persons": len(found)},
+        )
+    return found
 
 
 # Bulk imports

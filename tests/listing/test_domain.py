@@ -115,11 +115,29 @@ def test_assemble_counts_fills_zero_units() -> None:
         care_type=CareType.primary,
         as_known_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
         units=["SE2321000065-0002"],
-        age_sex=[("SE2321000065-0001", 3, "F", 2)],
-        deso=[("SE2321000065-0001", None, 2)],
+        age_sex=[("SE2321000065-0001", 3, "F", 0, 2)],
+        deso=[("SE2321000065-0001", None, 0, 2)],
     )
     assert [(u.hsa_id, u.listed) for u in c.units] == [
         ("SE2321000065-0001", 2),
         ("SE2321000065-0002", 0),
     ]
     assert c.total == 2
+
+
+def test_assemble_counts_leaves_out_and_reports_rows_that_break_a_rule() -> None:
+    unit = "SE2321000065-0001"
+    c = assemble_counts(
+        on=D(2026, 2, 28),
+        care_type=CareType.primary,
+        as_known_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+        units=[unit],
+        age_sex=[(unit, 3, "F", 0, 2), (unit, 0, "M", 1, 1), (unit, 200, "F", 2, 3)],
+        deso=[(unit, None, 0, 2), (unit, None, 1, 1), (unit, "2380C1010", 2, 3)],
+    )
+    assert c.total == 2 and c.units[0].listed == 2
+    assert [(d["deso_code"], d["count"]) for d in c.units[0].by_deso] == [(None, 2)]
+    assert [(e.rule.value, e.persons) for e in c.excluded] == [
+        ("birth_after_count_date", 1),
+        ("birth_before_1870", 3),
+    ]

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from services.listing import service
-from services.listing.api.deps import CountReaders, SessionDep, counted_units
+from services.listing.api.deps import CountReaders, SnapshotSessionDep, counted_units
+from services.listing.api.schemas import Moment
 from shared.schemas.common import CareType
 from shared.schemas.listing import Counts
+from shared.values import RecordDate
 
 router = APIRouter(prefix="/v1/counts", tags=["counts"])
 
@@ -18,12 +19,13 @@ router = APIRouter(prefix="/v1/counts", tags=["counts"])
 @router.get("", response_model=Counts)
 def get_counts(
     principal: CountReaders,
-    session: SessionDep,
-    date: dt.date,
+    session: SnapshotSessionDep,
+    date: Annotated[RecordDate, Query()],
     care_type: CareType = CareType.primary,
-    as_known_at: Annotated[dt.datetime | None, Query()] = None,
+    as_known_at: Annotated[Moment | None, Query()] = None,
 ) -> Counts:
-    """Listed per unit by age/sex and DeSO; `as_known_at` in the answer is the moment used."""
+    """Listed per unit by age/sex and DeSO; `as_known_at` in the answer is the moment used.
+    Persons whose stored facts break a rule are left out and reported in `excluded`."""
     return service.read_counts(
         session=session,
         on=date,

@@ -3,11 +3,14 @@ of every listing route, declared once."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
 from shared.auth import Principal, Role, require_roles
+from shared.context import ServiceContext, context_of
 from shared.deps import (
     AuditDep,
     ReadSessionDep,
@@ -43,6 +46,20 @@ CountReaders = Annotated[
 ]
 
 
+def get_snapshot_session(request: Request) -> Iterator[Session]:
+    """A session for a read that needs one snapshot and the change-order lock (the counts).
+    On SQLite a deferred read transaction, so it never waits for a writer (an import may hold
+    the write lock for minutes; WAL gives the reader its snapshot). On PostgreSQL a plain
+    transaction: the shared advisory lock and the snapshot last until it ends, which the
+    autocommit read sessions would not give."""
+    db = context_of(request.app, ServiceContext).db
+    with (db.read_sessionmaker if db.is_sqlite else db.sessionmaker)() as session:
+        yield session
+
+
+SnapshotSessionDep = Annotated[Session, Depends(get_snapshot_session)]
+
+
 def counted_units(principal: Principal) -> frozenset[str] | None:
     """The units a caller's counts are limited to, None for every unit. A provider reads only
     its own units unless it also holds a wide role or ops (which reads every unit's counts)."""
@@ -60,9 +77,11 @@ __all__ = [
     "RequestIdDep",
     "SessionDep",
     "SessionsDep",
+    "SnapshotSessionDep",
     "UnitReaders",
     "counted_units",
     "get_audit",
     "get_session",
+    "get_snapshot_session",
     "request_id",
 ]

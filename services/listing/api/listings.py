@@ -1,8 +1,11 @@
-"""Listings: change who a resident is listed with, read a person's history, place defaults."""
+"""Listings: change who a resident is listed with, read one listing or a person's history,
+place defaults."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
 
 from services.listing import service
 from services.listing.api.deps import (
@@ -19,14 +22,27 @@ from services.listing.api.schemas import (
     ListingIn,
     ListingOut,
     PersonRef,
+    StoredListingOut,
 )
 from services.listing.db.listings import ListingRecord
+from shared.openapi import problem_responses
+from shared.values import INT64_MAX
 
 router = APIRouter(prefix="/v1/listings", tags=["listings"])
+# A listing row's id: the database's 64-bit key.
+ListingPath = Annotated[int, Path(ge=1, le=INT64_MAX)]
+LOCATION = {
+    "Location": {
+        "description": "the new listing: GET /v1/listings/{listing_id}",
+        "schema": {"type": "string"},
+        "required": True,
+    }
+}
 
 
 def _out(row: ListingRecord) -> ListingOut:
     return ListingOut(
+        listing_id=row.listing_id,
         hsa_id=row.hsa_id,
         valid_from=row.valid_from,
         valid_to=row.valid_to,
@@ -36,15 +52,22 @@ def _out(row: ListingRecord) -> ListingOut:
     )
 
 
-@router.post("", status_code=201, response_model=ListingOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=ListingOut,
+    responses={201: {"headers": LOCATION}, **problem_responses(404, 409)},
+)
 def create_listing(
     body: ListingIn,
     principal: AdminOrService,
     session: SessionDep,
     audit: AuditDep,
     rid: RequestIdDep,
+    response: Response,
 ) -> ListingOut:
-    """List a resident from valid_from; the current listing ends the day before."""
+    """List a resident from valid_from; the current listing ends the day before. 404 when the
+    person or unit is not known, 409 when a listing rule refuses the change."""
     row = service.create_listing(
         session=session,
         audit=audit,
@@ -56,10 +79,30 @@ def create_listing(
         reason=body.reason,
         special_reason=body.special_reason,
     )
+    response.headers["Location"] = f"{router.prefix}/{row.listing_id}"
     return _out(row)
 
 
-@router.post("/history", response_model=History)
+@router.get("/{listing_id}", response_model=StoredListingOut)
+def get_listing(
+    listing_id: ListingPath,
+    principal: AdminOnly,
+    session: SessionDep,
+    audit: AuditDep,
+    rid: RequestIdDep,
+) -> StoredListingOut:
+    """One listing row as recorded (also a superseded one), with whom it is for; audited."""
+    found = service.get_listing(
+        session=session, audit=audit, principal=principal, request_id=rid, listing_id=listing_id
+    )
+    return StoredListingOut(
+        **_out(found.listing).model_dump(),
+        personnummer=found.personnummer,
+        superseded_at=found.superseded_at,
+    )
+
+
+@router.post("/history", response_model=History, responses=problem_responses(404))
 def listing_history(
     body: PersonRef,
     principal: AdminOnly,
@@ -67,7 +110,8 @@ def listing_history(
     audit: AuditDep,
     rid: RequestIdDep,
 ) -> History:
-    """A person's listings, oldest first (optionally as known at a past moment)."""
+    """A person's listings, oldest first (optionally as known at a past moment); 404 when the
+    person is not in the register."""
     rows = service.listing_history(
         session=session,
         audit=audit,

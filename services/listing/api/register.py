@@ -12,6 +12,7 @@ from services.listing import service
 from services.listing.api.deps import AdminOrService, AuditDep, RequestIdDep, SessionsDep
 from services.listing.settings import MAX_IMPORT_BYTES
 from shared.errors import HalsovalError, PayloadTooLarge
+from shared.openapi import problem_responses
 
 router = APIRouter(prefix="/v1/register", tags=["register"])
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
@@ -22,7 +23,17 @@ class UnsupportedMediaType(HalsovalError):
     title = "Unsupported media type"
 
 
-@router.post("/import", status_code=200)
+@router.post(
+    "/import",
+    status_code=200,
+    responses=problem_responses(415, 422),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
 async def import_register_csv(
     request: Request,
     principal: AdminOrService,
@@ -30,7 +41,9 @@ async def import_register_csv(
     audit: AuditDep,
     rid: RequestIdDep,
 ) -> dict[str, Any]:
-    """Import a register extract (text/csv); 422 lists every bad row and nothing is written."""
+    """Import a register extract (text/csv, UTF-8, comma separated, header first); 422 lists
+    every bad row (numbered as a spreadsheet shows them: the header is row 1) and nothing is
+    written; 415 for a body that is not CSV."""
     content_type = request.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() not in ("text/csv", "application/csv"):
         raise UnsupportedMediaType("the body must be text/csv")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 
@@ -15,11 +15,25 @@ from services.listing.api.deps import (
     SessionDep,
     UnitReaders,
 )
+from services.listing.api.schemas import UnitIn
 from shared.patterns import HSA_ID_MAX_LENGTH, HSA_ID_PATTERN
-from shared.schemas.listing import Unit, UnitIn
+from shared.schemas.listing import Unit
 
 router = APIRouter(prefix="/v1/units", tags=["units"])
 HsaPath = Annotated[str, Path(pattern=HSA_ID_PATTERN, max_length=HSA_ID_MAX_LENGTH)]
+CREATED: dict[int | str, dict[str, Any]] = {
+    201: {
+        "description": "Created",
+        "model": Unit,
+        "headers": {
+            "Location": {
+                "description": "the new unit: GET /v1/units/{hsa_id}",
+                "schema": {"type": "string"},
+                "required": True,
+            }
+        },
+    }
+}
 
 
 @router.get("", response_model=list[Unit])
@@ -34,7 +48,7 @@ def get_unit(hsa_id: HsaPath, _p: UnitReaders, session: ReadSessionDep) -> Unit:
     return service.get_unit(session=session, hsa_id=hsa_id)
 
 
-@router.put("/{hsa_id}", response_model=Unit)
+@router.put("/{hsa_id}", response_model=Unit, responses=CREATED)
 def put_unit(
     hsa_id: HsaPath,
     body: UnitIn,
@@ -44,7 +58,7 @@ def put_unit(
     rid: RequestIdDep,
     response: Response,
 ) -> Unit:
-    """Create or update a unit (201 when created)."""
+    """Create or update a unit (201 with its Location when created)."""
     saved, created = service.save_unit(
         session=session,
         audit=audit,
@@ -53,5 +67,7 @@ def put_unit(
         hsa_id=hsa_id,
         data=body,
     )
-    response.status_code = 201 if created else 200
+    if created:
+        response.status_code = 201
+        response.headers["Location"] = f"{router.prefix}/{hsa_id}"
     return saved

@@ -3,6 +3,8 @@
 Listing rows carry the person facts the counts need (see models.listing), so no join over
 millions of people is needed. PostgreSQL computes both breakdowns in one scan with GROUPING
 SETS; SQLite, which lacks them, runs the same filtered scan twice. Neither loops over people.
+Each row is also sorted by the rule its stored facts break, if any (`rule`, 0 for none): the
+same scan counts who is left out, and why (domain.counts.EXCLUSION_RULES).
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from sqlalchemy.orm import Session
 from services.listing.db.bulk import is_postgres
 from services.listing.db.models import unit
 from services.listing.domain.counts import assemble_counts, ymd
+from shared.ids import EARLIEST_BIRTH
 from shared.schemas.common import CareType
 from shared.schemas.listing import Counts
 
 _BASE = """
 SELECT l.unit_id AS unit_id, (:dy - l.birth_ymd) / 10000 AS age, l.sex AS sex,
-       l.count_deso AS deso
+       l.count_deso AS deso,
+       CASE WHEN l.birth_ymd > :dy THEN 1 WHEN l.birth_ymd < :earliest THEN 2 ELSE 0 END AS rule
 FROM listing l
 WHERE l.unit_id IN :units
   AND l.valid_from <= :d AND (l.valid_to IS NULL OR l.valid_to >= :d)
@@ -36,6 +40,7 @@ def _statement(sql: str, on: dt.date, at: dt.datetime, unit_ids: list[int]) -> T
         bindparam("d", on, type_=Date),
         bindparam("t", at, type_=DateTime(timezone=True)),
         bindparam("dy", ymd(on)),
+        bindparam("earliest", ymd(EARLIEST_BIRTH)),
         bindparam("units", unit_ids, expanding=True),
     )
 
@@ -62,23 +67,23 @@ def read_counts(
             session.execute(text(setting))
         rows = session.execute(
             _statement(
-                "SELECT unit_id, age, sex, deso, GROUPING(age) AS by_deso, count(*) "
+                "SELECT unit_id, age, sex, deso, GROUPING(age) AS by_deso, rule, count(*) "
                 f"FROM ({_BASE}) b "
-                "GROUP BY GROUPING SETS ((unit_id, age, sex), (unit_id, deso))",
+                "GROUP BY GROUPING SETS ((unit_id, age, sex, rule), (unit_id, deso, rule))",
                 on,
                 at,
                 ids,
             )
         ).all()
-        age_sex = [(r[0], int(r[1]), r[2], int(r[5])) for r in rows if not r[4]]
-        deso = [(r[0], r[3], int(r[5])) for r in rows if r[4]]
+        age_sex = [(r[0], int(r[1]), r[2], int(r[5]), int(r[6])) for r in rows if not r[4]]
+        deso = [(r[0], r[3], int(r[5]), int(r[6])) for r in rows if r[4]]
     else:
         age_sex = [
-            (r[0], int(r[1]), r[2], int(r[3]))
+            (r[0], int(r[1]), r[2], int(r[3]), int(r[4]))
             for r in session.execute(
                 _statement(
-                    f"SELECT unit_id, age, sex, count(*) FROM ({_BASE}) b "
-                    "GROUP BY unit_id, age, sex",
+                    f"SELECT unit_id, age, sex, rule, count(*) FROM ({_BASE}) b "
+                    "GROUP BY unit_id, age, sex, rule",
                     on,
                     at,
                     ids,
@@ -86,10 +91,11 @@ def read_counts(
             )
         ]
         deso = [
-            (r[0], r[1], int(r[2]))
+            (r[0], r[1], int(r[2]), int(r[3]))
             for r in session.execute(
                 _statement(
-                    f"SELECT unit_id, deso, count(*) FROM ({_BASE}) b GROUP BY unit_id, deso",
+                    f"SELECT unit_id, deso, rule, count(*) FROM ({_BASE}) b "
+                    "GROUP BY unit_id, deso, rule",
                     on,
                     at,
                     ids,
@@ -106,6 +112,6 @@ def read_counts(
         care_type=care_type,
         as_known_at=at,
         units=active,
-        age_sex=[(names[u], a, s, n) for u, a, s, n in age_sex],
-        deso=[(names[u], c, n) for u, c, n in deso],
+        age_sex=[(names[u], a, s, rule, n) for u, a, s, rule, n in age_sex],
+        deso=[(names[u], c, rule, n) for u, c, rule, n in deso],
     )

@@ -21,12 +21,22 @@ INSERT_CHUNK = 10_000
 class ListingRecord:
     """A listing as the API answers it."""
 
+    listing_id: int
     hsa_id: str
     valid_from: dt.date
     valid_to: dt.date | None
     reason: str
     special_reason: bool
     recorded_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredListingRecord:
+    """One listing row as recorded, with whom it is for."""
+
+    listing: ListingRecord
+    personnummer: str
+    superseded_at: dt.datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +62,17 @@ class NewListing:
     valid_to: dt.date | None
     reason: str
     special_reason: bool
+
+
+_RECORD_COLUMNS = (
+    listing.c.id,
+    unit.c.hsa_id,
+    listing.c.valid_from,
+    listing.c.valid_to,
+    listing.c.reason,
+    listing.c.special_reason,
+    listing.c.recorded_at,
+)
 
 
 def known_at(table: Table, at: dt.datetime | None) -> ColumnElement[bool]:
@@ -128,6 +149,15 @@ def _values(new: NewListing, now: dt.datetime) -> dict[str, object]:
     }
 
 
+def add_listing(session: Session, new: NewListing, *, now: dt.datetime) -> int:
+    """Insert one listing recorded at `now`; returns its id."""
+    return int(
+        session.execute(
+            listing.insert().values(_values(new, now)).returning(listing.c.id)
+        ).scalar_one()
+    )
+
+
 def add_listings(session: Session, rows: Iterable[NewListing], *, now: dt.datetime) -> int:
     """Insert listings recorded at `now`, in chunks; returns how many were added."""
     added = 0
@@ -147,16 +177,27 @@ def add_listings(session: Session, rows: Iterable[NewListing], *, now: dt.dateti
 def history(session: Session, person_id: int, at: dt.datetime | None = None) -> list[ListingRecord]:
     """The person's listings as known at `at` (now if None), oldest first."""
     rows = session.execute(
-        select(
-            unit.c.hsa_id,
-            listing.c.valid_from,
-            listing.c.valid_to,
-            listing.c.reason,
-            listing.c.special_reason,
-            listing.c.recorded_at,
-        )
+        select(*_RECORD_COLUMNS)
         .join(unit, unit.c.id == listing.c.unit_id)
         .where(listing.c.person_id == person_id, known_at(listing, at))
         .order_by(listing.c.valid_from, listing.c.id)
     )
-    return [ListingRecord(h, f, t, r, s, as_utc(at)) for h, f, t, r, s, at in rows]
+    return [ListingRecord(i, h, f, t, r, s, as_utc(at)) for i, h, f, t, r, s, at in rows]
+
+
+def stored_listing(session: Session, listing_id: int) -> StoredListingRecord | None:
+    """One listing row by its id, current or superseded, with the person's identity number."""
+    row = session.execute(
+        select(*_RECORD_COLUMNS, person.c.personnummer, listing.c.superseded_at)
+        .join(unit, unit.c.id == listing.c.unit_id)
+        .join(person, person.c.id == listing.c.person_id)
+        .where(listing.c.id == listing_id)
+    ).first()
+    if row is None:
+        return None
+    i, h, f, t, r, s, at, personnummer, superseded = row
+    return StoredListingRecord(
+        ListingRecord(i, h, f, t, r, s, as_utc(at)),
+        personnummer,
+        as_utc(superseded) if superseded is not None else None,
+    )

@@ -6,13 +6,37 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
+from shared.ids import EARLIEST_BIRTH
 from shared.schemas.common import CareType, Sex
-from shared.schemas.listing import AgeSexCount, Counts, DesoCount, UnitCount
+from shared.schemas.listing import (
+    AgeSexCount,
+    Counts,
+    DesoCount,
+    Exclusion,
+    ExclusionRule,
+    UnitCount,
+)
+
+# The rule a counted row's stored facts break, by the code the counts SQL gives it (0: none).
+# Such rows are written before the rule was checked at the edge, or around the service.
+EXCLUSION_RULES = {
+    1: ExclusionRule.birth_after_count_date,
+    2: ExclusionRule.birth_before_1870,
+}
 
 
 def ymd(day: dt.date) -> int:
     """A date as the integer yyyymmdd: (D - birth) // 10000 is the age in completed years."""
     return day.year * 10000 + day.month * 100 + day.day
+
+
+def broken_rule(birth_ymd: int, on: dt.date) -> ExclusionRule | None:
+    """The rule a stored birth date breaks for a count on `on` (as the counts SQL decides)."""
+    if birth_ymd > ymd(on):
+        return ExclusionRule.birth_after_count_date
+    if birth_ymd < ymd(EARLIEST_BIRTH):
+        return ExclusionRule.birth_before_1870
+    return None
 
 
 def assemble_counts(
@@ -21,27 +45,32 @@ def assemble_counts(
     care_type: CareType,
     as_known_at: dt.datetime,
     units: Iterable[str],
-    age_sex: Iterable[tuple[str, int, str, int]],
-    deso: Iterable[tuple[str, str | None, int]],
+    age_sex: Iterable[tuple[str, int, str, int, int]],
+    deso: Iterable[tuple[str, str | None, int, int]],
 ) -> Counts:
-    """Every unit in `units` appears, with zeros where nobody is listed."""
+    """Every unit in `units` appears, with zeros where nobody is listed. Groups are given with
+    the rule code their rows break (EXCLUSION_RULES, 0 for none): those are left out of the
+    counts and summed per rule into `excluded` (a person counts once: on the age side)."""
     by_age: dict[str, list[AgeSexCount]] = defaultdict(list)
     by_deso: dict[str, list[DesoCount]] = defaultdict(list)
     listed: dict[str, int] = defaultdict(int)
-    for hsa_id, age, sex, n in age_sex:
+    excluded: dict[ExclusionRule, int] = defaultdict(int)
+    for hsa_id, age, sex, rule, n in age_sex:
+        if rule:
+            excluded[EXCLUSION_RULES[rule]] += n
+            continue
         by_age[hsa_id].append(AgeSexCount(age=age, sex=Sex(sex), count=n))
         listed[hsa_id] += n
-    for hsa_id, code, n in deso:
-        by_deso[hsa_id].append(DesoCount(deso_code=code, count=n))
+    for hsa_id, code, rule, n in deso:
+        if not rule:
+            by_deso[hsa_id].append(DesoCount(deso_code=code, count=n))
     shown = sorted(set(units) | set(listed))
     result = [
         UnitCount(
             hsa_id=h,
             listed=listed[h],
             by_age_sex=sorted(by_age[h], key=lambda c: (c["age"], c["sex"].value)),
-            by_deso=sorted(
-                by_deso[h], key=lambda c: (c["deso_code"] is None, c["deso_code"] or "")
-            ),
+            by_deso=sorted(by_deso[h], key=_deso_order),
         )
         for h in shown
     ]
@@ -51,6 +80,7 @@ def assemble_counts(
         as_known_at=as_known_at,
         total=sum(listed.values()),
         units=result,
+        excluded=[Exclusion(rule=r, persons=excluded[r]) for r in ExclusionRule if excluded[r]],
     )
 
 
