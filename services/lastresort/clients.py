@@ -35,6 +35,12 @@ def _outside(peer: str, path: str, what: str) -> BadGateway:
     return BadGateway(f"the {peer} service answered {path} outside its contract: {what}")
 
 
+def _check_name(unit: Unit, path: str) -> None:
+    """A unit name no database stores (NUL) cannot have come from the listing service's."""
+    if "\x00" in unit.name:
+        raise _outside("listing", path, f"the name of unit {unit.hsa_id} holds a NUL character")
+
+
 class ListingClient:
     def __init__(self, client: ServiceClient) -> None:
         self.client = client
@@ -43,12 +49,18 @@ class ListingClient:
         """The unit, or None when the listing service does not know it."""
         path = f"/v1/units/{hsa_id}"
         found = self.client.get(path, _UNIT, missing_ok=True)
-        if found is not None and found.hsa_id != hsa_id:
-            raise _outside("listing", path, f"unit {found.hsa_id} instead")
+        if found is not None:
+            if found.hsa_id != hsa_id:
+                raise _outside("listing", path, f"unit {found.hsa_id} instead")
+            _check_name(found, path)
         return found
 
     def units(self) -> list[Unit]:
-        return self.client.get("/v1/units", _UNITS)
+        path = "/v1/units"
+        found = self.client.get(path, _UNITS)
+        for u in found:
+            _check_name(u, path)
+        return found
 
     def counts(self, *, on: dt.date, care_type: CareType) -> Counts:
         """Who was listed where on the date, each unit once with 0..2^31-1 persons."""

@@ -218,6 +218,12 @@ def test_listing_naming_another_unit_for_a_designation_is_502(env: Env) -> None:
     )
 
 
+def test_a_unit_name_no_database_stores_is_502(env: Env) -> None:
+    env.listing.add({**unit("R1", municipality="2303"), "name": "Unit\x00R1"})
+    r = env.put(f"/v1/designations/{YEAR}/primary/2303", {"hsa_id": R1})
+    assert r.status_code == 502 and "NUL" in r.json()["detail"]
+
+
 # --- stored inputs whose sums the contract cannot carry: 409 ----------------------------
 
 
