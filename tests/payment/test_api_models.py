@@ -86,3 +86,16 @@ def test_a_used_model_gets_a_new_version_and_runs_keep_theirs(harness: PaymentHa
     rerun = harness.run("2026-03")
     assert rerun.status_code == 201 and rerun.json()["model_version"] == 2
     assert rerun.json()["version"] == 2
+
+
+def test_a_created_model_version_says_where_it_is(harness: PaymentHarness) -> None:
+    first = harness.put_model()
+    assert first.status_code == 201
+    assert first.headers["location"] == "/v1/models/2026?version=1"
+    harness.run("2026-03")  # version 1 is used: a change is version 2
+    second = harness.put_model(annual_budget_sek="2000000.00")
+    assert second.status_code == 201
+    assert second.headers["location"] == "/v1/models/2026?version=2"
+    read = harness.client.get(second.headers["location"], headers=ADMIN).json()
+    assert read["version"] == 2 and read["model"]["annual_budget_sek"] == "2000000.00"
+    assert "location" not in harness.put_model(annual_budget_sek="2000000.00").headers

@@ -267,3 +267,14 @@ def test_counts_that_leave_persons_out_are_refused(harness: PaymentHarness) -> N
     assert _count_rows(harness.url) == (0, 0, 0)
     harness.listing.excluded = []
     assert harness.run().status_code == 201
+
+
+def test_a_created_run_says_where_it_is(harness: PaymentHarness) -> None:
+    harness.put_model()
+    created = harness.run("2026-03")
+    assert created.status_code == 201
+    location = created.headers["location"]
+    assert location == f"/v1/runs/{created.json()['run_id']}"
+    assert harness.client.get(location, headers=ADMIN).json() == created.json()
+    again = harness.run("2026-03")
+    assert again.status_code == 200 and "location" not in again.headers

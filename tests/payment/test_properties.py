@@ -17,7 +17,7 @@ from shared.schemas.payment import Component
 from tests.payment.conftest import example_model
 
 hsa_ids = st.integers(0, 9999).map(lambda n: f"SE2321000207-U{n:04d}")
-budgets = st.integers(0, 10**11).map(lambda ore: Decimal(ore) / 100)
+budgets = st.integers(1, 10**11).map(lambda ore: Decimal(ore) / 100)
 weights = st.decimals(min_value=0, max_value=10**6, places=3, allow_nan=False, allow_infinity=False)
 
 

@@ -6,15 +6,21 @@ reads them from the routes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
+from pydantic import AfterValidator
 
+from services.payment.api.printing import StatementPrinter
 from services.payment.clients import ListingClient
 from shared.auth import Principal, Role, require_roles
 from shared.context import ServiceContext, context_of
 from shared.deps import AuditDep, ReadSessionsDep, RequestIdDep, SessionsDep
+from shared.patterns import PERIOD_PATTERN
+from shared.period import Period
+from shared.values import INT32_MAX
+from shared.values import Year as YearValue
 
 __all__ = [
     "AdminOnly",
@@ -23,13 +29,20 @@ __all__ = [
     "ListingDep",
     "ModelReaders",
     "PaymentContext",
+    "PeriodQuery",
+    "PrinterDep",
     "ReadSessionsDep",
     "RequestIdDep",
     "RunReaders",
     "SessionsDep",
     "Simulators",
+    "StatementId",
     "StatementReaders",
+    "RunId",
+    "Version",
+    "Year",
     "get_listing",
+    "get_printer",
 ]
 
 
@@ -38,13 +51,41 @@ class PaymentContext(ServiceContext):
     """The payment service's state: the shared parts and its one peer, the listing service."""
 
     listing: ListingClient
+    printer: StatementPrinter = field(default_factory=StatementPrinter)
 
 
 def get_listing(request: Request) -> ListingClient:
     return context_of(request.app, PaymentContext).listing
 
 
+def get_printer(request: Request) -> StatementPrinter:
+    return context_of(request.app, PaymentContext).printer
+
+
 ListingDep = Annotated[ListingClient, Depends(get_listing)]
+PrinterDep = Annotated[StatementPrinter, Depends(get_printer)]
+
+# Path and query values, bounded to what the database holds (ids are uuid4 hex, 32 characters;
+# a longer one cannot exist, so it is refused rather than looked up).
+Year = Annotated[YearValue, Path()]
+Version = Annotated[
+    int | None, Query(ge=1, le=INT32_MAX, description="a version (1 or more); omitted: the newest")
+]
+RunId = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+def _period(text: str) -> str:
+    Period.parse(text)  # within 2000-01..2100-12, else a 422 naming the parameter
+    return text
+
+
+# A query parameter is a plain string to FastAPI; read it with Period.parse.
+PeriodQuery = Annotated[
+    str,
+    Query(pattern=PERIOD_PATTERN, description="YYYY-MM (ASCII digits), 2000-01 to 2100-12"),
+    AfterValidator(_period),
+]
+StatementId = Annotated[str, Path(min_length=1, max_length=64)]
 
 # Who may call what. ops reads the region's models and run totals, never a unit's statement;
 # a provider reads only its own units' statements of approved runs (decided in the query).

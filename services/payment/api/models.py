@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Response, status
 
 from services.payment import service
-from services.payment.api.deps import AdminOnly, AuditDep, ModelReaders, RequestIdDep, SessionsDep
-from services.payment.api.schemas import ModelOut
+from services.payment.api.deps import (
+    AdminOnly,
+    AuditDep,
+    ModelReaders,
+    RequestIdDep,
+    SessionsDep,
+    Version,
+    Year,
+)
+from services.payment.api.schemas import LOCATION, ModelOut
 from services.payment.domain.model import PaymentModel
 from shared.openapi import problem_responses
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
-Year = Annotated[int, Path(ge=2000, le=2100)]
 
 
 @router.put(
     "/{year}",
     response_model=ModelOut,
     responses={
-        201: {"model": ModelOut, "description": "first or new version"},
+        201: {
+            "model": ModelOut,
+            "description": "first or new version",
+            "headers": {"Location": LOCATION},
+        },
         **problem_responses(409),
     },
 )
@@ -39,6 +48,7 @@ def put_model(
     )
     if put.outcome in ("created", "new_version"):
         response.status_code = status.HTTP_201_CREATED
+        response.headers["Location"] = f"/v1/models/{year}?version={put.stored.version}"
     return ModelOut.of(put.stored, put.outcome)
 
 
@@ -47,7 +57,7 @@ def get_model(
     year: Year,
     sessions: SessionsDep,
     _p: ModelReaders,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Version = None,
 ) -> ModelOut:
     """The year's newest model version, or the given one."""
     return ModelOut.of(service.get_model(sessions=sessions, year=year, version=version))

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 
 from services.payment import service
 from services.payment.api.deps import (
@@ -12,13 +10,14 @@ from services.payment.api.deps import (
     AuditDep,
     FinanceApprover,
     ListingDep,
+    PeriodQuery,
     RequestIdDep,
+    RunId,
     RunReaders,
     SessionsDep,
 )
-from services.payment.api.schemas import RunIn, RunList, RunOut
+from services.payment.api.schemas import LOCATION, RunIn, RunList, RunOut
 from shared.openapi import problem_responses
-from shared.patterns import PERIOD_PATTERN
 from shared.period import Period
 
 router = APIRouter(prefix="/v1/runs", tags=["runs"])
@@ -29,9 +28,10 @@ router = APIRouter(prefix="/v1/runs", tags=["runs"])
     response_model=RunOut,
     status_code=status.HTTP_201_CREATED,
     responses={
+        201: {"description": "a new version of the period", "headers": {"Location": LOCATION}},
         200: {"model": RunOut, "description": "nothing changed: the existing run"},
-        503: {"description": "the listing service is unreachable"},
-        **problem_responses(409, 502),
+        # 404: the period's year has no payment model
+        **problem_responses(404, 409, 502),
     },
 )
 def create_run(
@@ -52,7 +52,9 @@ def create_run(
         principal=principal,
         request_id=rid,
     )
-    if not outcome.created:
+    if outcome.created:
+        response.headers["Location"] = f"/v1/runs/{outcome.run.run_id}"
+    else:
         response.status_code = status.HTTP_200_OK
     return RunOut.of(outcome.run, unchanged=not outcome.created)
 
@@ -61,24 +63,24 @@ def create_run(
 def list_runs(
     sessions: SessionsDep,
     _p: RunReaders,
-    period: Annotated[str | None, Query(pattern=PERIOD_PATTERN)] = None,
+    period: PeriodQuery | None = None,
 ) -> RunList:
     """Every version of a period (or of all periods): aggregate totals only, so ops may read it."""
-    p = Period.parse(period) if period else None
+    p = Period.parse(period) if period is not None else None
     return RunList(
         period=p, runs=[RunOut.of(r) for r in service.list_runs(sessions=sessions, period=p)]
     )
 
 
 @router.get("/{run_id}", response_model=RunOut)
-def get_run(run_id: str, sessions: SessionsDep, _p: RunReaders) -> RunOut:
+def get_run(run_id: RunId, sessions: SessionsDep, _p: RunReaders) -> RunOut:
     """One run's totals per component."""
     return RunOut.of(service.get_run(sessions=sessions, run_id=run_id))
 
 
 @router.post("/{run_id}/approve", response_model=RunOut, responses=problem_responses(409))
 def approve_run(
-    run_id: str,
+    run_id: RunId,
     sessions: SessionsDep,
     audit: AuditDep,
     rid: RequestIdDep,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -12,6 +13,12 @@ from shared.money import SEK, DecimalStr, from_ore
 from shared.period import PeriodStr
 from shared.schemas.common import HsaId
 from shared.schemas.payment import RunStatus
+
+# The header every 201 carries: where the created resource is read.
+LOCATION: dict[str, Any] = {
+    "description": "the path of what was created",
+    "schema": {"type": "string"},
+}
 
 
 class ModelOut(BaseModel):

@@ -10,20 +10,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from services.payment import service
-from services.payment.api.deps import ReadSessionsDep, StatementReaders
-from services.payment.api.render import statement_csv, statement_pdf
-from shared.errors import PROBLEM_JSON, HalsovalError
-from shared.openapi import PROBLEM_REF
-from shared.patterns import HSA_ID_MAX_LENGTH, PERIOD_PATTERN
+from services.payment.api.deps import (
+    PeriodQuery,
+    PrinterDep,
+    ReadSessionsDep,
+    StatementId,
+    StatementReaders,
+    Version,
+)
+from shared.errors import HalsovalError
+from shared.openapi import problem_responses
+from shared.patterns import HSA_ID_MAX_LENGTH
 from shared.period import Period
-from shared.ratelimit import provider_rate_limit
 from shared.schemas.payment import Statement, StatementList
+from shared.values import Flag
 
 router = APIRouter(prefix="/v1/statements", tags=["statements"])
-RateLimited = [Depends(provider_rate_limit)]
 
 
 class NotAcceptable(HalsovalError):
@@ -31,14 +37,14 @@ class NotAcceptable(HalsovalError):
     title = "Not acceptable"
 
 
-@router.get("", response_model=StatementList, dependencies=RateLimited)
+@router.get("", response_model=StatementList)
 def list_statements(
     sessions: ReadSessionsDep,
     principal: StatementReaders,
-    period: Annotated[str, Query(pattern=PERIOD_PATTERN)],
+    period: PeriodQuery,
     hsa_id: Annotated[str | None, Query(max_length=HSA_ID_MAX_LENGTH)] = None,
-    version: Annotated[int | None, Query(ge=1)] = None,
-    approved_only: bool = False,
+    version: Version = None,
+    approved_only: Annotated[Flag, Query()] = False,
 ) -> StatementList:
     """A period's statements: the newest version (a provider: the newest approved), or the given.
 
@@ -58,37 +64,39 @@ def list_statements(
 @router.get(
     "/{statement_id}",
     response_model=Statement,
-    dependencies=RateLimited,
     responses={
         200: {"content": {"text/csv": {}, "application/pdf": {}}},
         404: {"description": "no such statement, or not yours"},
-        406: {
-            "description": "the Accept header names no form this statement is available in",
-            "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}},
-        },
+        **problem_responses(406),
     },
 )
-def get_statement(
-    statement_id: str,
+async def get_statement(
+    statement_id: StatementId,
     request: Request,
     sessions: ReadSessionsDep,
     principal: StatementReaders,
+    printer: PrinterDep,
 ) -> Response | Statement:
-    """One statement; `Accept: text/csv` or `application/pdf` for the printable forms."""
-    statement = service.get_statement(
-        sessions=sessions, principal=principal, statement_id=statement_id
+    """One statement; `Accept: text/csv` or `application/pdf` for the printable forms.
+
+    At most two PDFs render at once; one that finds no free slot within a few seconds is
+    answered 503 with Retry-After (an approved statement's forms are kept once rendered).
+    Async so that a request waiting for a slot holds no thread of the request threadpool.
+    """
+    statement = await run_in_threadpool(
+        service.get_statement, sessions=sessions, principal=principal, statement_id=statement_id
     )
     accept = request.headers.get("accept", "").lower()
     name = f"utbetalning-{statement.hsa_id}-{statement.period}-v{statement.version}"
     if "application/pdf" in accept:
         return Response(
-            statement_pdf(statement),
+            await printer.pdf(statement),
             media_type="application/pdf",
             headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
         )
     if "text/csv" in accept:
         return Response(
-            statement_csv(statement),
+            printer.csv(statement),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )

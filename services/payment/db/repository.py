@@ -23,7 +23,7 @@ from services.payment.db.models import (
 )
 from services.payment.domain.calculation import ComponentPool, MonthResult, fmt, line_deltas
 from services.payment.domain.components import component_order
-from services.payment.domain.model import PaymentModel
+from services.payment.domain.model import STORED, PaymentModel
 from shared.auth import Principal, Role
 from shared.db import as_utc
 from shared.money import from_ore
@@ -55,7 +55,8 @@ def _stored_model(row: Any) -> StoredModel:
         used=bool(row.used),
         created_at=as_utc(row.created_at),
         created_by=row.created_by,
-        model=PaymentModel.model_validate(json.loads(row.body)),
+        # Read as stored: the limits of the edge are not re-applied (services.payment.domain.model).
+        model=PaymentModel.model_validate(json.loads(row.body), context=STORED),
     )
 
 

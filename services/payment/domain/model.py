@@ -2,26 +2,36 @@
 
 Every cross-field rule is a field validator so that a refusal names the field
 (`shares`, `age_weights`, `sparsity.points`) in the 422 problem+json.
+
+The limits of what makes sense (ranges, decimals, lengths: `EdgeLimits`) are checked where a
+model enters, and documented in the OpenAPI schema. A model read back from the database is
+validated with `STORED` as context: it was checked against the limits of the day it was
+written, and re-applying newer ones would make it unreadable (a 500 on GET, a run that can no
+longer be made); the rules (shares sum to 1, bands cover every age, the matrix shape) still hold.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sized
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     SerializationInfo,
     ValidationInfo,
+    WithJsonSchema,
     create_model,
     field_validator,
+    model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
@@ -34,13 +44,165 @@ from shared.schemas.common import DesoCode
 
 NonNegative = Annotated[DecimalStr, Field(ge=0)]
 
+_Sized = TypeVar("_Sized", bound=Sized)
+
+# The validation context of a model read back from the database (see the module docstring).
+STORED: dict[str, Any] = {"stored": True}
+
+
+class EdgeLimits:
+    """What a model may hold when it is PUT or simulated (a stored one is read as it was)."""
+
+    decimals = 6  # at most this many decimals in a share, weight, CNI value, limit or point
+    weight = Decimal(100)  # age weights and CNI values: 0 to 100
+    points = Decimal(1_000_000)  # sparsity points of a unit
+    km = Decimal(100_000)  # distance limits
+    persons = 100_000  # size limits (listed persons)
+    age = 130  # the oldest age a band may start or end at
+    bands = age + 1  # one band per age at most
+    deso_entries = 10_000  # CNI values per DeSO (Sweden has about 6,000 DeSO)
+    limits = 50  # distance or size limits of the sparsity matrix
+    canonical_bytes = 512 * 1024  # the stored text (about 300 kB at every other limit)
+
+
+def at_edge(info: ValidationInfo) -> bool:
+    """True unless the value is read back from the database (context STORED)."""
+    return not (isinstance(info.context, dict) and info.context.get("stored"))
+
+
+def _decimal_limit(high: Decimal, what: str) -> Callable[[Decimal, ValidationInfo], Decimal]:
+    """At the edge: at most `high`, with at most EdgeLimits.decimals decimals."""
+    places = EdgeLimits.decimals
+
+    def check(value: Decimal, info: ValidationInfo) -> Decimal:
+        if at_edge(info):
+            if value > high:
+                raise ValueError(f"{what} is at most {high}")
+            exponent = value.as_tuple().exponent
+            if isinstance(exponent, int) and -exponent > places:
+                raise ValueError(f"{what} has at most {places} decimals")
+        return value
+
+    return check
+
+
+def _decimal_schema(high: Decimal, what: str, example: str) -> WithJsonSchema:
+    places, digits = EdgeLimits.decimals, len(str(int(high)))
+    return WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": rf"^[0-9]{{1,{digits}}}(\.[0-9]{{1,{places}}})?$",
+            "description": f"{what}: a plain decimal from 0 to {high}, at most {places} decimals",
+            "examples": [example],
+        },
+        mode="validation",
+    )
+
+
+def _integer(value: object) -> object:
+    """JSON true/false is no number (pydantic would read true as 1)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true or false")
+    return value
+
+
+def _int_limit(high: int, what: str) -> Callable[[int, ValidationInfo], int]:
+    def check(value: int, info: ValidationInfo) -> int:
+        if at_edge(info) and value > high:
+            raise ValueError(f"{what} is at most {high}")
+        return value
+
+    return check
+
+
+def _int_schema(high: int, what: str) -> WithJsonSchema:
+    return WithJsonSchema(
+        {"type": "integer", "minimum": 0, "maximum": high, "description": what},
+        mode="validation",
+    )
+
+
+def _at_most(n: int, what: str) -> Callable[[_Sized, ValidationInfo], _Sized]:
+    """A field validator body: at most `n` entries at the edge."""
+
+    def check(value: _Sized, info: ValidationInfo) -> _Sized:
+        if at_edge(info) and len(value) > n:
+            raise ValueError(f"at most {n} {what}, got {len(value)}")
+        return value
+
+    return check
+
+
+_SHARE, _AGE, _PERSONS = "a share of the annual budget", "an age in whole years", "listed persons"
+Share = Annotated[
+    NonNegative,
+    AfterValidator(_decimal_limit(Decimal(1), _SHARE)),
+    _decimal_schema(Decimal(1), _SHARE, "0.22"),
+]
+Weight = Annotated[
+    NonNegative,
+    AfterValidator(_decimal_limit(EdgeLimits.weight, "a weight")),
+    _decimal_schema(EdgeLimits.weight, "a weight", "1.4"),
+]
+CniValue = Annotated[
+    NonNegative,
+    AfterValidator(_decimal_limit(EdgeLimits.weight, "a CNI value")),
+    _decimal_schema(EdgeLimits.weight, "a CNI value", "1.23"),
+]
+Points = Annotated[
+    NonNegative,
+    AfterValidator(_decimal_limit(EdgeLimits.points, "sparsity points")),
+    _decimal_schema(EdgeLimits.points, "sparsity points", "1200"),
+]
+Kilometres = Annotated[
+    NonNegative,
+    AfterValidator(_decimal_limit(EdgeLimits.km, "a distance in km")),
+    _decimal_schema(EdgeLimits.km, "a distance in km", "40"),
+]
+# Read back, an age keeps the limit it had before (150); size limits had none.
+Age = Annotated[
+    int,
+    Field(ge=0, le=150),
+    BeforeValidator(_integer),
+    AfterValidator(_int_limit(EdgeLimits.age, _AGE)),
+    _int_schema(EdgeLimits.age, _AGE),
+]
+Persons = Annotated[
+    int,
+    Field(ge=0),
+    BeforeValidator(_integer),
+    AfterValidator(_int_limit(EdgeLimits.persons, _PERSONS)),
+    _int_schema(EdgeLimits.persons, _PERSONS),
+]
+
+
+def _positive_budget(value: Decimal, info: ValidationInfo) -> Decimal:
+    if at_edge(info) and value <= 0:
+        raise ValueError("the annual budget must be more than 0")
+    return value
+
+
+Budget = Annotated[
+    SEK,
+    Field(ge=0),
+    AfterValidator(_positive_budget),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[0-9]{1,13}(\.[0-9]{1,2})?$",
+            "description": "kronor a year: more than 0 and at most 10^12, at most 2 decimals",
+            "examples": ["98000000.00"],
+        },
+        mode="validation",
+    ),
+]
+
 
 @functools.cache
 def _shares_model(registry: tuple[ComponentSpec, ...]) -> type[BaseModel]:
     """The shape of `shares` for a registry: one non-negative decimal per share key."""
     fields: dict[str, Any] = {
-        c.share_key: (NonNegative, ... if c.default_share is None else c.default_share)
-        for c in registry
+        c.share_key: (Share, ... if c.default_share is None else c.default_share) for c in registry
     }
     return create_model("Shares", __config__=ConfigDict(extra="forbid"), **fields)
 
@@ -49,7 +211,7 @@ class Shares(Mapping[str, Decimal]):
     """How the annual budget splits over the components (share key → share); adds up to 1.
 
     Checked against the component registry: every share it requires, no key it does not
-    know, each a non-negative decimal string (a refusal names `shares.<key>`). A component
+    know, each a plain decimal from 0 to 1 (a refusal names `shares.<key>`). A component
     with a default share may be left out, and is left out of the canonical text at its
     default, so a model stored before the component existed reads, and compares, the same.
     """
@@ -75,7 +237,7 @@ class Shares(Mapping[str, Decimal]):
     def __get_pydantic_core_schema__(
         cls, _source: Any, _handler: GetCoreSchemaHandler
     ) -> CoreSchema:
-        return core_schema.no_info_plain_validator_function(
+        return core_schema.with_info_plain_validator_function(
             cls._validate,
             serialization=core_schema.plain_serializer_function_ser_schema(
                 cls._serialize, info_arg=True
@@ -89,11 +251,11 @@ class Shares(Mapping[str, Decimal]):
         return _shares_model(components.COMPONENTS).model_json_schema()
 
     @classmethod
-    def _validate(cls, value: Any) -> Shares:
+    def _validate(cls, value: Any, info: core_schema.ValidationInfo) -> Shares:
         if isinstance(value, Shares):
             return value
         registry = components.COMPONENTS
-        checked = _shares_model(registry).model_validate(value)
+        checked = _shares_model(registry).model_validate(value, context=info.context)
         return cls({c.share_key: getattr(checked, c.share_key) for c in registry})
 
     def _serialize(self, info: SerializationInfo) -> dict[str, Any]:
@@ -108,16 +270,20 @@ class Shares(Mapping[str, Decimal]):
 class AgeBand(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    from_age: int = Field(ge=0, le=150)
-    to_age: int | None = Field(default=None, ge=0, le=150)
-    weight: NonNegative
+    from_age: Age
+    to_age: Age | None = None
+    weight: Weight
 
 
 class CniTable(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    default: NonNegative
-    by_deso: dict[DesoCode, NonNegative] = Field(default_factory=dict)
+    default: CniValue
+    by_deso: dict[DesoCode, CniValue] = Field(
+        default_factory=dict, json_schema_extra={"maxProperties": EdgeLimits.deso_entries}
+    )
+
+    _few_desos = field_validator("by_deso")(_at_most(EdgeLimits.deso_entries, "DeSO entries"))
 
 
 class SparsityMatrix(BaseModel):
@@ -125,9 +291,12 @@ class SparsityMatrix(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    distance_limits_km: list[NonNegative] = Field(max_length=50)
-    size_limits: list[Annotated[int, Field(ge=0)]] = Field(max_length=50)
-    points: list[list[NonNegative]]
+    distance_limits_km: list[Kilometres] = Field(max_length=EdgeLimits.limits)
+    size_limits: list[Persons] = Field(max_length=EdgeLimits.limits)
+    # The shape check below ties the matrix to the limits: at most 51 x 51 in any model.
+    points: list[Annotated[list[Points], Field(max_length=EdgeLimits.limits + 1)]] = Field(
+        max_length=EdgeLimits.limits + 1
+    )
 
     @field_validator("distance_limits_km", "size_limits")
     @classmethod
@@ -157,12 +326,18 @@ class PaymentModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    annual_budget_sek: Annotated[SEK, Field(ge=0)]
+    annual_budget_sek: Budget
     count_date_rule: CountDateRule
     shares: Shares
-    age_weights: list[AgeBand] = Field(min_length=1, max_length=200)
+    age_weights: list[AgeBand] = Field(
+        min_length=1, max_length=200, json_schema_extra={"maxItems": EdgeLimits.bands}
+    )
     cni: CniTable
     sparsity: SparsityMatrix
+
+    _few_bands = field_validator("age_weights", mode="after")(
+        _at_most(EdgeLimits.bands, "age bands")
+    )
 
     @field_validator("shares")
     @classmethod
@@ -188,6 +363,18 @@ class PaymentModel(BaseModel):
                 raise ValueError(f"band {i} ends before it starts")
             expected = band.to_age + 1
         raise ValueError("the last band must be open-ended (to_age null) to cover every age")
+
+    @model_validator(mode="after")
+    def _stored_text_bounded(self, info: ValidationInfo) -> PaymentModel:
+        """Defence in depth: whatever the other limits allow, the stored text stays small."""
+        if at_edge(info):
+            size = len(self.canonical_json().encode())
+            if size > EdgeLimits.canonical_bytes:
+                raise ValueError(
+                    f"the model would be stored as {size} bytes; "
+                    f"at most {EdgeLimits.canonical_bytes} are kept"
+                )
+        return self
 
     def canonical_json(self) -> str:
         """Stable text: equal models give equal text (decides whether a PUT changes anything).
