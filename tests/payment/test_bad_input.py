@@ -7,13 +7,17 @@ the database digest (every row of every table) is the same before and after each
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import insert
 
+from services.payment.db.models import payment_model
 from services.payment.domain.model import EdgeLimits
 from shared.db import make_engine
 from tests.payment.conftest import ADMIN, FINANCE, PaymentHarness, auth, example_model
@@ -275,3 +279,31 @@ def test_a_model_whose_stored_text_would_be_too_large_is_refused(
     monkeypatch.setattr(EdgeLimits, "canonical_bytes", 200)
     bad = _put("a model stored as more than the limit", example_model(), "body")
     _check(stored, [bad], lambda b: _send(stored, b))
+
+
+def test_a_model_stored_under_older_limits_still_reads_and_runs(harness: PaymentHarness) -> None:
+    """Limits apply where a model enters: one written before them reads and runs as it did."""
+    old = _band(weight="150.12345678")  # over 100 and 8 decimals: accepted before the limits
+    old["annual_budget_sek"] = "0.00"
+    engine = make_engine(harness.url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                insert(payment_model).values(
+                    year=2026,
+                    version=1,
+                    body=json.dumps(old),
+                    used=False,
+                    created_at=dt.datetime.now(dt.UTC),
+                    created_by="before",
+                )
+            )
+    finally:
+        engine.dispose()
+    read = harness.client.get("/v1/models/2026", headers=ADMIN)
+    assert read.status_code == 200
+    assert read.json()["model"]["age_weights"][0]["weight"] == "150.12345678"
+    run = harness.run("2026-03")
+    assert run.status_code == 201 and run.json()["total_sek"] == "0.00"
+    # Sent again, it meets the limits of today.
+    assert harness.client.put("/v1/models/2026", json=old, headers=ADMIN).status_code == 422
