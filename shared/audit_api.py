@@ -23,6 +23,7 @@ from shared.auth import Principal, Role, require_roles
 from shared.db import make_engine, make_metadata
 from shared.deps import request_id
 from shared.ids import parse_identity_number
+from shared.values import FilterText, Moment, NonNegativeInt64
 
 MAX_PAGE = 500
 
@@ -57,13 +58,13 @@ class AuditFilter(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
-    from_: dt.datetime | None = Field(default=None, alias="from")
-    to: dt.datetime | None = None
-    actor: str | None = None
-    action: str | None = None
-    entity_type: str | None = None
-    entity_id: str | None = None
-    after_id: int = Field(default=0, ge=0)
+    from_: Moment | None = Field(default=None, alias="from")
+    to: Moment | None = None
+    actor: FilterText | None = None
+    action: FilterText | None = None
+    entity_type: FilterText | None = None
+    entity_id: FilterText | None = None
+    after_id: NonNegativeInt64 = 0
     limit: int = Field(default=100, ge=1, le=MAX_PAGE)
 
 
@@ -152,13 +153,13 @@ def make_audit_router(
     def list_audit(
         _principal: Admin,
         session: ReadSessionDep,
-        from_: Annotated[dt.datetime | None, Query(alias="from")] = None,
-        to: dt.datetime | None = None,
-        actor: str | None = None,
-        action: str | None = None,
-        entity_type: str | None = None,
-        entity_id: str | None = None,
-        after_id: Annotated[int, Query(ge=0)] = 0,
+        from_: Annotated[Moment | None, Query(alias="from")] = None,
+        to: Annotated[Moment | None, Query()] = None,
+        actor: Annotated[FilterText | None, Query()] = None,
+        action: Annotated[FilterText | None, Query()] = None,
+        entity_type: Annotated[FilterText | None, Query()] = None,
+        entity_id: Annotated[FilterText | None, Query()] = None,
+        after_id: Annotated[NonNegativeInt64, Query()] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     ) -> AuditPage:
         """The audit trail, oldest first, filtered by time, actor and entity."""

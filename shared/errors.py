@@ -129,7 +129,9 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _field(loc: tuple[Any, ...]) -> str:
+def _field(loc: tuple[Any, ...], kind: str = "") -> str:
+    if kind == "json_invalid":  # no JSON at all: the body, not a character offset
+        return "body"
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
 
@@ -145,7 +147,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
             {
-                "field": _field(tuple(e.get("loc", ()))),
+                # A body that is no JSON at all is named as the body, not a character offset.
+                "field": "body"
+                if e.get("type") == "json_invalid"
+                else _field(tuple(e.get("loc", ()))),
                 "message": redact_identity_numbers(str(e.get("msg", "invalid"))),
             }
             for e in exc.errors()

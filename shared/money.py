@@ -96,7 +96,13 @@ SEK = Annotated[
     Decimal,
     BeforeValidator(_parse_sek),
     PlainSerializer(format_sek, return_type=str),
+    # Read: up to two decimals ("100", "99.5"); written: always exactly two ("99.50").
     WithJsonSchema(
-        {"type": "string", "pattern": r"^-?[0-9]{1,13}\.[0-9]{2}$", "examples": ["1234.50"]}
+        {"type": "string", "pattern": _PLAIN_SEK.pattern, "examples": ["1234.50"]},
+        mode="validation",
+    ),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^-?[0-9]{1,13}\.[0-9]{2}$", "examples": ["1234.50"]},
+        mode="serialization",
     ),
 ]

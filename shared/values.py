@@ -84,10 +84,55 @@ def _true_false(value: object) -> object:
     raise ValueError("must be true or false")
 
 
-# true or false, nothing else ("yes", 1 and "on" are refused).
+# true or false, nothing else ("yes", 1 and "on" are refused), for query strings and CSV fields,
+# which carry it as text. A JSON body takes pydantic's StrictBool (JSON true/false only).
 Flag = Annotated[
     bool, BeforeValidator(_true_false), WithJsonSchema({"type": "boolean"}, mode="validation")
 ]
+
+_MOMENT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+EARLIEST_MOMENT = dt.datetime.combine(EARLIEST_RECORD, dt.time(), dt.UTC)
+
+
+def _iso_moment(value: object) -> object:
+    """A moment as an ISO 8601 timestamp with an offset, nothing else (no epoch numbers)."""
+    if isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not _MOMENT.fullmatch(value):
+        raise ValueError("a moment is an ISO timestamp with an offset, YYYY-MM-DDThh:mm:ss+hh:mm")
+    return value
+
+
+def _moment_window(value: dt.datetime) -> dt.datetime:
+    latest = dt.datetime.now(dt.UTC) + RECORD_HORIZON
+    if value.tzinfo is None or not EARLIEST_MOMENT <= value <= latest:
+        raise ValueError(
+            f"a moment must lie from {EARLIEST_MOMENT.isoformat()} to one year from now"
+        )
+    return value
+
+
+# A moment (as known at, audit from/to): ISO 8601 with an offset, 1990 to a year ahead.
+Moment = Annotated[
+    dt.datetime,
+    BeforeValidator(_iso_moment),
+    AfterValidator(_moment_window),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "pattern": f"^{_MOMENT.pattern}$",
+            "description": "ISO 8601 with an offset, 1990-01-01T00:00:00Z to one year from now",
+        }
+    ),
+]
+
+# Printable text (no control characters: PostgreSQL refuses NUL in text, and nobody types one).
+PRINTABLE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+# A short filter or key (an actor, an action, an entity id).
+FilterText = Annotated[str, Field(max_length=200, pattern=PRINTABLE_PATTERN)]
 
 # Integers within the database's columns.
 Int32 = Annotated[int, Field(ge=-INT32_MAX, le=INT32_MAX)]

@@ -13,11 +13,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from shared.money import SEK, DecimalStr
 from shared.period import PeriodStr
 from shared.schemas.common import CareType, HsaId, MunicipalityCode, Ownership
+from shared.values import Year
 
 NonNegativeSEK = Annotated[SEK, Field(ge=Decimal("0"))]
 
@@ -62,7 +63,7 @@ class NeutralityScope(StrEnum):
 
 
 class Neutrality(_Strict):
-    enabled: bool
+    enabled: StrictBool
     scope: NeutralityScope | None = None
 
     @model_validator(mode="after")
@@ -74,13 +75,25 @@ class Neutrality(_Strict):
 
 class FixedSumModel(_Strict):
     method: Literal["fixed_sum"]
-    annual_sek_by_municipality: dict[MunicipalityCode, NonNegativeSEK] = Field(min_length=1)
+    # Sweden has 290 municipalities: a region names at most that many.
+    annual_sek_by_municipality: dict[MunicipalityCode, NonNegativeSEK] = Field(
+        min_length=1, max_length=290
+    )
     neutrality: Neutrality
 
 
 class DeficitCappedModel(_Strict):
     method: Literal["deficit_capped"]
-    coverage: Annotated[DecimalStr, Field(ge=Decimal("0"), le=Decimal("1"))]
+    # At most 18 decimals, so that coverage × deficit fits the 20 decimals a DecimalStr carries.
+    coverage: Annotated[
+        DecimalStr,
+        Field(
+            ge=Decimal("0"),
+            le=Decimal("1"),
+            decimal_places=18,
+            description="the share of the deficit compensated, 0 to 1, at most 18 decimals",
+        ),
+    ]
     cap_sek: NonNegativeSEK
     neutrality: Neutrality
 
@@ -137,7 +150,7 @@ class AccountList(BaseModel):
 
 
 class SettlementRequest(_Strict):
-    year: int = Field(ge=2000, le=2100)
+    year: Year
     care_type: CareType
 
 

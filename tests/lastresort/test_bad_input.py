@@ -310,7 +310,7 @@ CASES: dict[str, Case] = {
     "body a string": Case("PUT", PUT_ACCOUNT, "body", body="costs"),
     "model body a list": Case("PUT", PUT_MODEL, "body", body=[DEFICIT]),
     # FastAPI names the character position where malformed JSON breaks.
-    "body malformed JSON": Case("PUT", PUT_MODEL, "23", raw=b'{"method": "fixed_sum",'),
+    "body malformed JSON": Case("PUT", PUT_MODEL, "body", raw=b'{"method": "fixed_sum",'),
     "body not UTF-8": Case("PUT", PUT_DESIGNATION, "body", raw=NOT_UTF8),
     "body not UTF-8 (settlement)": Case(
         "POST", "/v1/settlements", "body", raw=b'{"year": 2026, "care_type": "prim\xe4ry"}'

@@ -58,11 +58,14 @@ def test_no_operation_answers_5xx_or_outside_its_document(
     tried = 0
     for result in schema.get_all_operations():
         operation = result.ok()
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        modes = [GenerationMode.POSITIVE]
+        if any(True for _ in operation.iter_parameters()) or operation.body:
+            modes.append(GenerationMode.NEGATIVE)  # an operation without inputs has no wrong ones
+        for mode in modes:
             tried += 1
             try:
                 _fuzz(operation, mode, ROLES[role])
-            except Exception as exc:  # a check failed: collect them all, then report
-                failures.append(f"{operation.label} ({mode.value}): {exc}"[:2000])
+            except (Exception, BaseExceptionGroup) as exc:  # collect every failure, then report
+                failures.append(f"{operation.label} ({mode.value}): {exc!r}"[:3000])
     assert tried > 0
     assert failures == [], "\n\n".join(failures)
