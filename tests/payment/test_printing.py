@@ -44,7 +44,9 @@ class Renderer:
 
 def _printer(h: PaymentHarness) -> StatementPrinter:
     assert isinstance(h.client.app, FastAPI)
-    return context_of(h.client.app, PaymentContext).printer
+    printer = context_of(h.client.app, PaymentContext).printer
+    printer.in_processes = False  # the recording renderers below count on threads
+    return printer
 
 
 def _statements(h: PaymentHarness, approve: bool) -> list[dict[str, Any]]:

@@ -53,6 +53,9 @@ class PaymentContext(ServiceContext):
     listing: ListingClient
     printer: StatementPrinter = field(default_factory=StatementPrinter)
 
+    def __post_init__(self) -> None:
+        self.closers.append(self.printer.close)
+
 
 def get_listing(request: Request) -> ListingClient:
     return context_of(request.app, PaymentContext).listing

@@ -2,16 +2,24 @@
 
 A PDF takes about 0.3 s of CPU (WeasyPrint), a JSON read a few milliseconds: unbounded, one
 provider asking for PDFs in a loop would hold every request thread and starve everyone's JSON.
-So at most `slots` PDFs render at once, on threads of their own (not the request threadpool,
-shared.app sizes it to the database pool); a request waits for a slot without holding a
-thread, and one that gets none within `wait_s` is answered 503 with Retry-After.
+So at most `slots` PDFs render at once; a request waits for a slot without holding a thread of
+the request threadpool (shared.app sizes it to the database pool), and one that gets none
+within `wait_s` is answered 503 with Retry-After.
+
+The PDFs render in `slots` worker processes, not threads: a rendering thread holds the GIL
+for most of its 0.3 s, and every JSON request then waits up to a switch interval (5 ms) each
+time it comes back from the database (measured: JSON p99 ×28 with two rendering threads;
+docs/benchmarks.md, "PDF flood"). The workers start on the first PDF, not at start-up.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -22,6 +30,7 @@ from shared.errors import ServiceUnavailable
 from shared.schemas.payment import RunStatus, Statement
 
 Form = Literal["csv", "pdf"]
+RENDER_NICENESS = 10  # the render workers' scheduling priority below the service's
 
 
 class RenderedCache:
@@ -72,10 +81,41 @@ class StatementPrinter:
     cache: RenderedCache = field(default_factory=RenderedCache)
     render_pdf: Callable[[Statement], bytes] = statement_pdf
     render_csv: Callable[[Statement], bytes] = statement_csv
+    # Render in worker processes (see the module docstring); False: on threads, which a
+    # renderer that cannot be sent to a process (a test's recording one) needs.
+    in_processes: bool = True
 
     def __post_init__(self) -> None:
         self._slots = anyio.Semaphore(self.slots)
         self._threads = anyio.CapacityLimiter(self.slots)
+        self._pool: ProcessPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    def _workers(self) -> ProcessPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                # spawn, not fork: the service has threads and open connections to copy.
+                # Niced: a PDF can wait a little, the JSON reads and the database cannot.
+                self._pool = ProcessPoolExecutor(
+                    self.slots,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=os.nice,
+                    initargs=(RENDER_NICENESS,),
+                )
+            return self._pool
+
+    def _render(self, statement: Statement) -> bytes:
+        """On a thread of our own limiter: the render itself, or waiting for a worker's."""
+        if not self.in_processes:
+            return self.render_pdf(statement)
+        return self._workers().submit(self.render_pdf, statement).result()
+
+    def close(self) -> None:
+        """At shutdown: stop the worker processes."""
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
 
     def csv(self, statement: Statement) -> bytes:
         """Cheap (a few lines of text): rendered where it is asked for."""
