@@ -8,10 +8,9 @@ from fastapi import APIRouter, Query
 
 from services.listing import service
 from services.listing.api.deps import CountReaders, SnapshotSessionDep, counted_units
-from services.listing.api.schemas import Moment
 from shared.schemas.common import CareType
 from shared.schemas.listing import Counts
-from shared.values import RecordDate
+from shared.values import Moment, RecordDate
 
 router = APIRouter(prefix="/v1/counts", tags=["counts"])
 

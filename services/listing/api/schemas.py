@@ -2,7 +2,7 @@
 
 Every value is checked against its domain here, at the edge, so a refusal is a 422 naming the
 field and nothing is written: dates in the record window (shared.values.RecordDate), flags
-true/false only, moments as ISO timestamps with an offset, integers within the database's range.
+JSON true/false only, moments as ISO timestamps with an offset (shared.values.Moment).
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import re
 from typing import Annotated
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -27,19 +27,14 @@ from shared.ids import InvalidIdentityNumber, parse_identity_number
 from shared.money import DecimalStr
 from shared.schemas import listing as contract
 from shared.schemas.common import HsaId
-from shared.values import EARLIEST_RECORD, RECORD_HORIZON, Flag, RecordDate
+from shared.values import PRINTABLE_PATTERN, Moment, RecordDate
 
 # An identity number as written, before it is checked (12 digits with a separator: 13).
 PERSONNUMMER_MAX_LENGTH = 20
 # The farthest a unit can lie from its hospital: farther than any two points in Sweden.
 MAX_DISTANCE_KM = 2000
 DISTANCE_PATTERN = r"^[0-9]{1,4}(\.[0-9]{1,3})?$"
-# A unit's name: printable text (no control characters, which PostgreSQL may refuse).
-NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
-_MOMENT = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})"
-)
-EARLIEST_MOMENT = dt.datetime.combine(EARLIEST_RECORD, dt.time(), dt.UTC)
+_DISTANCE = re.compile(DISTANCE_PATTERN)
 
 
 def _identity(value: str) -> str:
@@ -49,40 +44,17 @@ def _identity(value: str) -> str:
         raise ValueError(str(exc)) from exc
 
 
-def _iso_moment(value: object) -> object:
-    """A moment as an ISO 8601 timestamp with an offset, nothing else (no epoch numbers)."""
-    if isinstance(value, dt.datetime):
-        return value
-    if not isinstance(value, str) or not _MOMENT.fullmatch(value):
-        raise ValueError("a moment is an ISO timestamp with an offset, YYYY-MM-DDThh:mm:ss+hh:mm")
+def _plain_km(value: object) -> object:
+    """Kilometres as the document says: up to 4 digits and 3 decimals, no sign or exponent."""
+    if isinstance(value, str) and not _DISTANCE.fullmatch(value):
+        raise ValueError("kilometres are written like 12.5: at most 4 digits and 3 decimals")
     return value
 
 
-def _moment_window(value: dt.datetime) -> dt.datetime:
-    latest = dt.datetime.now(dt.UTC) + RECORD_HORIZON
-    if value.tzinfo is None or not EARLIEST_MOMENT <= value <= latest:
-        raise ValueError(
-            f"a moment must lie from {EARLIEST_MOMENT.isoformat()} to one year from now"
-        )
-    return value
-
-
-# "As known at": an ISO timestamp with an offset, from 1990 to a year ahead.
-Moment = Annotated[
-    dt.datetime,
-    BeforeValidator(_iso_moment),
-    AfterValidator(_moment_window),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "format": "date-time",
-            "pattern": f"^{_MOMENT.pattern}$",
-            "description": "ISO 8601 with an offset, 1990-01-01T00:00:00Z to one year from now",
-        }
-    ),
-]
+# A distance in kilometres, 0 to 2000 with at most 3 decimals, as a string ("12.5").
 Kilometres = Annotated[
     DecimalStr,
+    BeforeValidator(_plain_km),
     Field(ge=0, le=MAX_DISTANCE_KM, max_digits=7, decimal_places=3),
     WithJsonSchema(
         {
@@ -100,7 +72,7 @@ class UnitIn(contract.UnitIn):
     """A unit as it is created or updated: the contract's fields, each within its domain (the
     contract itself stays lenient, since it also reads units stored before these checks)."""
 
-    name: str = Field(min_length=1, max_length=200, pattern=NAME_PATTERN)
+    name: str = Field(min_length=1, max_length=200, pattern=PRINTABLE_PATTERN)
     lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
     lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
     distance_to_hospital_km: Kilometres
@@ -130,7 +102,7 @@ class ListingIn(BaseModel):
     hsa_id: HsaId
     valid_from: RecordDate
     reason: Reason
-    special_reason: Flag = False
+    special_reason: StrictBool = False
 
     _check = field_validator("personnummer")(_identity)
 
