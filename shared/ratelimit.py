@@ -113,7 +113,3 @@ async def limit_provider(request: Request, sub: str) -> None:
             "rate limit exceeded for this token; retry later",
             headers={"Retry-After": str(wait)},
         )
-
-
-async def provider_rate_limit() -> None:
-    """Transitional: the role check of every provider-facing route applies the limit now."""

@@ -142,6 +142,7 @@ def _path(system: System, e: Endpoint, unit: str) -> str:
         "period": f"{YEAR}-03",
         "run_id": system.facts["run_id"],
         "statement_id": system.facts["statement_of"][unit],
+        "listing_id": "1",
     }
     path = e.path
     for name, value in values.items():
