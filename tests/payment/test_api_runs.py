@@ -263,7 +263,7 @@ def test_counts_that_leave_persons_out_are_refused(harness: PaymentHarness) -> N
     harness.listing.excluded = [{"rule": "birth_after_count_date", "persons": 2}]
     r = harness.run()
     assert r.status_code == 409, r.text
-    assert "birth_after_count_date: 2" in r.json()["detail"]
+    assert "2 persons (birth_after_count_date)" in r.json()["detail"]
     assert _count_rows(harness.url) == (0, 0, 0)
     harness.listing.excluded = []
     assert harness.run().status_code == 201

@@ -82,3 +82,66 @@ def test_run_over_the_listing_contract(new_database_url: Callable[[str], str]) -
             assert [(s["hsa_id"], s["listed"]) for s in st.json()["statements"]] == [(A, 4)]
             again = pc.post("/v1/runs", json={"period": "2026-03"}, headers=ADMIN)
             assert again.status_code == 200 and again.json()["unchanged"] is True
+
+
+def test_a_future_birth_is_refused_at_import_and_a_planted_one_stops_runs_with_409(
+    new_database_url: Callable[[str], str],
+) -> None:
+    """The row that once stopped every run with a 502: refused at the edge now, and if such a
+    row is already stored, the counts leave it out and say so, and a run refuses with a 409
+    that names the rule and how many, storing nothing."""
+    from sqlalchemy import create_engine, text
+
+    lurl, purl = new_database_url("listing"), new_database_url("payment")
+    migrate_listing(lurl)
+    migrate_payment(purl)
+    tomorrow = dt.date.today() + dt.timedelta(days=2)
+    unborn = make_identity_number(tomorrow, 321)
+    header = (
+        "personnummer,municipality_code,deso_code,lat,lon,protected_identity,deceased_on,"
+        "moved_out_on\n"
+    )
+    with TestClient(listing_app(SETTINGS, database_url=lurl)) as lc:
+        assert lc.put(f"/v1/units/{A}", json=_unit("40"), headers=ADMIN).status_code == 201
+        r = lc.post(
+            "/v1/register/import",
+            content=f"{header}{unborn},2380,2380C1010,63.18,14.64,false,,\n".encode(),
+            headers={**ADMIN, "Content-Type": "text/csv"},
+        )
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["row"] == 2 and "future" in r.text
+        # The same person written straight into the database, as data from before the check.
+        engine = create_engine(lurl)
+        with engine.begin() as conn:
+            person = conn.execute(
+                text(
+                    "INSERT INTO person (personnummer, birth_ymd, sex, is_coordination) "
+                    "VALUES (:p, :b, 'F', false) RETURNING id"
+                ),
+                {"p": unborn, "b": int(tomorrow.strftime("%Y%m%d"))},
+            ).scalar_one()
+            unit = conn.execute(text("SELECT id FROM unit WHERE hsa_id = :h"), {"h": A}).scalar()
+            conn.execute(
+                text(
+                    "INSERT INTO listing (person_id, unit_id, valid_from, reason, special_reason,"
+                    " birth_ymd, sex, count_deso, recorded_at) VALUES (:p, :u, :f, 'choice',"
+                    " false, :b, 'F', '2380C1010', :t)"
+                ),
+                {
+                    "p": person,
+                    "u": unit,
+                    "f": dt.date(2025, 1, 1),
+                    "b": int(tomorrow.strftime("%Y%m%d")),
+                    "t": dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+                },
+            )
+        engine.dispose()
+        with TestClient(
+            payment_app(SETTINGS, database_url=purl, listing_transport=lc._transport)
+        ) as pc:
+            assert pc.put("/v1/models/2026", json=example_model(), headers=ADMIN).status_code == 201
+            run = pc.post("/v1/runs", json={"period": "2026-03"}, headers=ADMIN)
+            assert run.status_code == 409, run.text
+            detail = run.json()["detail"]
+            assert "birth_after_count_date" in detail and "1 person" in detail
+            assert pc.get("/v1/runs", headers=ADMIN).json()["runs"] == []

@@ -27,10 +27,14 @@ class ExcludedPersons(ValueError):
 def refuse_exclusions(counts: Counts) -> None:
     """Counts that leave anyone out (stored data breaking a rule) are not paid on."""
     if counts.excluded:
-        left_out = ", ".join(f"{e.rule.value}: {e.persons}" for e in counts.excluded)
+        left_out = ", ".join(
+            f"{e.persons} {'person' if e.persons == 1 else 'persons'} ({e.rule.value})"
+            for e in counts.excluded
+        )
         raise ExcludedPersons(
-            f"the listing service left persons out of the counts on {counts.date} because "
-            f"their stored data breaks a rule ({left_out}); correct it and run again"
+            f"the listing service left {left_out} out of the counts on {counts.date} because "
+            "their stored data breaks a rule; `halsoval listing data-problems` names them; "
+            "correct the data and run again"
         )
 
 
