@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 
 from services.listing.db.migrate import migrate
 from services.listing.main import create_app
@@ -100,3 +101,34 @@ def import_register(client: TestClient, body: str) -> Any:
     return client.post(
         "/v1/register/import", content=body.encode(), headers={"Content-Type": "text/csv"}
     )
+
+
+def plant_listing(url: str, personnummer: str, birth_ymd: int, hsa_id: str) -> None:
+    """A person and a current listing written straight into the database, past validation."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        person_id = conn.execute(
+            text(
+                "INSERT INTO person (personnummer, birth_ymd, sex, is_coordination) "
+                "VALUES (:p, :b, 'F', false) RETURNING id"
+            ),
+            {"p": personnummer, "b": birth_ymd},
+        ).scalar_one()
+        unit_id = conn.execute(
+            text("SELECT id FROM unit WHERE hsa_id = :h"), {"h": hsa_id}
+        ).scalar()
+        conn.execute(
+            text(
+                "INSERT INTO listing (person_id, unit_id, valid_from, reason, special_reason, "
+                "birth_ymd, sex, count_deso, recorded_at) VALUES (:p, :u, :f, 'choice', false, "
+                ":b, 'F', '2380C1010', :t)"
+            ),
+            {
+                "p": person_id,
+                "u": unit_id,
+                "f": dt.date(2026, 1, 1),
+                "b": birth_ymd,
+                "t": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            },
+        )
+    engine.dispose()

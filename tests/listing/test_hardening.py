@@ -21,6 +21,7 @@ from tests.conftest import USE_POSTGRES
 from tests.listing.conftest import (
     Listing,
     import_register,
+    plant_listing,
     pnr,
     register_csv,
     register_row,
@@ -46,32 +47,7 @@ def admin(listing: Listing) -> TestClient:
 
 
 def _plant(url: str, personnummer: str, birth_ymd: int) -> None:
-    """A person and a current listing written straight into the database, past validation."""
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        person_id = conn.execute(
-            text(
-                "INSERT INTO person (personnummer, birth_ymd, sex, is_coordination) "
-                "VALUES (:p, :b, 'F', false) RETURNING id"
-            ),
-            {"p": personnummer, "b": birth_ymd},
-        ).scalar_one()
-        unit_id = conn.execute(text("SELECT id FROM unit WHERE hsa_id = :h"), {"h": U1}).scalar()
-        conn.execute(
-            text(
-                "INSERT INTO listing (person_id, unit_id, valid_from, reason, special_reason, "
-                "birth_ymd, sex, count_deso, recorded_at) VALUES (:p, :u, :f, 'choice', false, "
-                ":b, 'F', '2380C1010', :t)"
-            ),
-            {
-                "p": person_id,
-                "u": unit_id,
-                "f": dt.date(2026, 1, 1),
-                "b": birth_ymd,
-                "t": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-            },
-        )
-    engine.dispose()
+    plant_listing(url, personnummer, birth_ymd, U1)
 
 
 def _counts(c: TestClient, **params: Any) -> Counts:

@@ -90,7 +90,7 @@ def test_a_future_birth_is_refused_at_import_and_a_planted_one_stops_runs_with_4
     """The row that once stopped every run with a 502: refused at the edge now, and if such a
     row is already stored, the counts leave it out and say so, and a run refuses with a 409
     that names the rule and how many, storing nothing."""
-    from sqlalchemy import create_engine, text
+    from tests.listing.conftest import plant_listing
 
     lurl, purl = new_database_url("listing"), new_database_url("payment")
     migrate_listing(lurl)
@@ -111,31 +111,7 @@ def test_a_future_birth_is_refused_at_import_and_a_planted_one_stops_runs_with_4
         assert r.status_code == 422, r.text
         assert r.json()["errors"][0]["row"] == 2 and "future" in r.text
         # The same person written straight into the database, as data from before the check.
-        engine = create_engine(lurl)
-        with engine.begin() as conn:
-            person = conn.execute(
-                text(
-                    "INSERT INTO person (personnummer, birth_ymd, sex, is_coordination) "
-                    "VALUES (:p, :b, 'F', false) RETURNING id"
-                ),
-                {"p": unborn, "b": int(tomorrow.strftime("%Y%m%d"))},
-            ).scalar_one()
-            unit = conn.execute(text("SELECT id FROM unit WHERE hsa_id = :h"), {"h": A}).scalar()
-            conn.execute(
-                text(
-                    "INSERT INTO listing (person_id, unit_id, valid_from, reason, special_reason,"
-                    " birth_ymd, sex, count_deso, recorded_at) VALUES (:p, :u, :f, 'choice',"
-                    " false, :b, 'F', '2380C1010', :t)"
-                ),
-                {
-                    "p": person,
-                    "u": unit,
-                    "f": dt.date(2025, 1, 1),
-                    "b": int(tomorrow.strftime("%Y%m%d")),
-                    "t": dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
-                },
-            )
-        engine.dispose()
+        plant_listing(lurl, unborn, int(tomorrow.strftime("%Y%m%d")), A)
         with TestClient(
             payment_app(SETTINGS, database_url=purl, listing_transport=lc._transport)
         ) as pc:
