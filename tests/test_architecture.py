@@ -205,7 +205,9 @@ def test_main_builds_through_build_service(service: str) -> None:
 # --- one definition each --------------------------------------------------------------------
 
 # The identifier shapes live in shared/patterns.py; a copy elsewhere drifts.
-_PATTERN_COPIES = re.compile(r"SE(\\d|\[0-9\])\{10\}|\[0-9A-Z\]\{9\}|\(0\[1-9\]\|1\[0-2\]\)")
+_PATTERN_COPIES = re.compile(
+    r"SE(\\d|\[0-9\])\{10\}|\[0-9A-Z\]\{9\}|\{4\}\[ABC\]|\(0\[1-9\]\|1\[0-2\]\)"
+)
 
 
 def test_identifier_patterns_are_defined_once() -> None:

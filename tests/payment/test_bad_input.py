@@ -112,7 +112,12 @@ MODELS = [
     ),
     _put(
         "more DeSO entries than Sweden has",
-        _cni(by_deso={f"238{i:06d}": "1" for i in range(EdgeLimits.deso_entries + 1)}),
+        _cni(
+            by_deso={
+                f"2380C{i:04d}" if i < 10_000 else f"2380A{i - 10_000:04d}": "1"
+                for i in range(EdgeLimits.deso_entries + 1)
+            }
+        ),
         "cni.by_deso",
     ),
     _put(
