@@ -16,7 +16,9 @@ from services.listing import service
 from services.listing.api.schemas import UnitFileEntry
 from services.listing.db.models import audit_head, audit_log
 from services.listing.db.register_import import ImportResult
+from services.listing.domain.region import RegionScope
 from services.listing.service import Progress
+from services.listing.settings import ListingConfig
 from shared.audit import AuditLog
 from shared.auth import Principal, Role
 from shared.db import Database
@@ -73,12 +75,19 @@ def _units_file(path: Path) -> list[Unit]:
     return [Unit.model_validate(e.model_dump()) for e in entries]
 
 
-def import_units_file(db: Database, settings: Settings, path: Path) -> tuple[int, int]:
-    """`halsoval listing import-units FILE.json`: a JSON list of units; (created, updated)."""
+def import_units_file(
+    db: Database, settings: Settings, path: Path, *, region: RegionScope | None = None
+) -> tuple[int, int]:
+    """`halsoval listing import-units FILE.json`: a JSON list of units of the region (REGION_CODE
+    unless given); (created, updated)."""
     units = _units_file(path)
     with db.sessionmaker() as session:
         return service.import_units(
-            session=session, audit=_audit(settings), principal=cli_principal(), units=units
+            session=session,
+            audit=_audit(settings),
+            principal=cli_principal(),
+            region=region or ListingConfig().region,
+            units=units,
         )
 
 

@@ -18,6 +18,7 @@ from services.listing.db import counts as counts_repo
 from services.listing.db import defaults as defaults_repo
 from services.listing.db import listings as listings_repo
 from services.listing.db import problems as problems_repo
+from services.listing.db import reference as reference_repo
 from services.listing.db import units as units_repo
 from services.listing.db.bulk import CsvFile
 from services.listing.db.clock import as_utc, change_moment, read_moment
@@ -35,17 +36,44 @@ from services.listing.domain.listing import (
     plan_change,
     unit_refusal,
 )
+from services.listing.domain.region import RegionScope
 from shared.audit import AuditLog
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.ids import parse_identity_number, today_in_sweden
 from shared.schemas.common import CareType
-from shared.schemas.listing import Counts, Unit, UnitIn
+from shared.schemas.listing import Counts, Municipality, Region, Unit, UnitIn
 
 # Called with how far a bulk import has read (bytes of the file).
 Progress = Callable[[int], None]
 
 NOT_REGISTERED = "the person is not in the population register"
+
+
+# The region
+
+
+def read_region(*, session: Session, region: RegionScope) -> Region:
+    """The region's counties and its municipalities (SCB's list, as the migrations stored it)."""
+    with session.begin():
+        found = reference_repo.municipalities(session, region)
+    return Region(
+        code=region.code,
+        county_codes=sorted({m.county_code for m in found}),
+        municipalities=[
+            Municipality(code=m.code, name=m.name, county_code=m.county_code) for m in found
+        ],
+    )
+
+
+def _outside_region(session: Session, region: RegionScope, code: str) -> str | None:
+    """Why a unit cannot lie in municipality `code`, or None when it lies in the region."""
+    found = reference_repo.find_municipality(session, code)
+    if found is None:
+        return f"{code} is not a municipality code in SCB's list"
+    if not region.covers(code):
+        return f"{code} {found.name} lies outside the region ({region.code})"
+    return None
 
 
 # Units
@@ -72,11 +100,18 @@ def save_unit(
     audit: AuditLog,
     principal: Principal,
     request_id: str | None,
+    region: RegionScope,
     hsa_id: str,
     data: UnitIn,
 ) -> tuple[Unit, bool]:
-    """Create or update a unit; returns it and whether it was created."""
+    """Create or update a unit of the region; returns it and whether it was created."""
     with session.begin():
+        problem = _outside_region(session, region, data.municipality_code)
+        if problem is not None:
+            raise Unprocessable(
+                f"unit {hsa_id}: municipality {problem}",
+                errors=[{"field": "municipality_code", "message": problem}],
+            )
         saved, created = units_repo.upsert_unit(session, hsa_id, data)
         audit.record(
             session,
@@ -91,11 +126,24 @@ def save_unit(
 
 
 def import_units(
-    *, session: Session, audit: AuditLog, principal: Principal, units: Sequence[Unit]
+    *,
+    session: Session,
+    audit: AuditLog,
+    principal: Principal,
+    region: RegionScope,
+    units: Sequence[Unit],
 ) -> tuple[int, int]:
-    """Create or update many units in one transaction; returns (created, updated)."""
+    """Create or update many units of the region in one transaction; returns (created,
+    updated). A unit outside the region refuses the file (422 naming each entry, from 1)."""
     created = 0
     with session.begin():
+        outside = [
+            {"row": n, "field": "municipality_code", "message": problem}
+            for n, u in enumerate(units, start=1)
+            if (problem := _outside_region(session, region, u.municipality_code)) is not None
+        ]
+        if outside:
+            raise Unprocessable("the units file names units outside the region", errors=outside)
         for u in units:
             _, new = units_repo.upsert_unit(
                 session, u.hsa_id, UnitIn.model_validate(u.model_dump(exclude={"hsa_id"}))
@@ -268,15 +316,22 @@ def _default_listings(
 
 
 def assign_defaults(
-    *, session: Session, audit: AuditLog, principal: Principal, request_id: str | None, on: dt.date
+    *,
+    session: Session,
+    audit: AuditLog,
+    principal: Principal,
+    request_id: str | None,
+    region: RegionScope,
+    on: dt.date,
 ) -> int:
-    """List every unlisted resident at the nearest active primary-care unit on `on` (until
-    their next listing starts); returns how many were assigned."""
+    """List every unlisted resident of the region at the nearest active primary-care unit on
+    `on` (until their next listing starts); returns how many were assigned. Residents of
+    other regions are never placed here."""
     with session.begin():
         now = change_moment(session)
         defaults_repo.lock_listings(session)
         units = defaults_repo.candidates(session, on)
-        residents = defaults_repo.unlisted(session, on)
+        residents = defaults_repo.unlisted(session, on, region)
         assigned = listings_repo.add_listings(
             session, _default_listings(residents, units, on), now=now
         )
@@ -301,8 +356,10 @@ def read_counts(
     care_type: CareType,
     as_known_at: dt.datetime | None,
     hsa_ids: frozenset[str] | None,
+    region: RegionScope,
 ) -> Counts:
     """Listed per unit on `on` as known at a moment (now if None); `hsa_ids` limits the units.
+    Residents outside `region` are counted apart (out_of_region).
 
     "Now" is taken under the shared change lock, so a re-read at the answered moment gives
     the same counts; a future moment is refused, since later changes would land before it.
@@ -315,7 +372,9 @@ def read_counts(
                 "as_known_at is in the future",
                 errors=[{"field": "as_known_at", "message": "must not be in the future"}],
             )
-        return counts_repo.read_counts(session, on=on, care_type=care_type, at=at, hsa_ids=hsa_ids)
+        return counts_repo.read_counts(
+            session, on=on, care_type=care_type, at=at, region=region, hsa_ids=hsa_ids
+        )
 
 
 def data_problems(
@@ -357,6 +416,7 @@ def import_register_stream(
             CsvFile(binary),
             now=change_moment(session),
             today=today_in_sweden(),
+            municipalities=reference_repo.municipality_codes(session),
             progress=tick,
         )
         audit.record(

@@ -55,10 +55,35 @@ class DesoCount(TypedDict):
 
 
 class UnitCount(BaseModel):
+    """`listed` and the groups count the region's own residents; residents of other regions
+    listed at the unit (their home region pays) are only counted in `out_of_region`."""
+
     hsa_id: HsaId
     listed: int
     by_age_sex: list[AgeSexCount]
     by_deso: list[DesoCount]
+    out_of_region: int = Field(default=0, ge=0)
+
+
+# SCB's two-digit county code (länskod): the first two digits of a municipality code.
+CountyCode = Annotated[str, Field(pattern=r"^[0-9]{2}$")]
+
+
+class Municipality(BaseModel):
+    """One of SCB's municipalities (kommuner)."""
+
+    code: MunicipalityCode
+    name: str = Field(min_length=1, max_length=100)
+    county_code: CountyCode
+
+
+class Region(BaseModel):
+    """The region the listing service serves (`code` as configured: `23`, `23,24` or `SE`),
+    its counties and its municipalities: the one source every service reads them from."""
+
+    code: str = Field(pattern=r"^(SE|[0-9]{2}(,[0-9]{2})*)$")
+    county_codes: list[CountyCode]
+    municipalities: list[Municipality]
 
 
 class ExclusionRule(StrEnum):

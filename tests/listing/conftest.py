@@ -83,14 +83,16 @@ def register_row(
     personnummer: str,
     *,
     municipality: str = "2380",
-    deso: str = "2380C1010",
+    deso: str | None = None,
     lat: str = "63.18",
     lon: str = "14.64",
     protected: str = "false",
     deceased: str = "",
     moved: str = "",
 ) -> str:
-    return ",".join([personnummer, municipality, deso, lat, lon, protected, deceased, moved])
+    """A register row; the DeSO defaults to one in the person's municipality."""
+    area = f"{municipality}C1010" if deso is None else deso
+    return ",".join([personnummer, municipality, area, lat, lon, protected, deceased, moved])
 
 
 def register_csv(*rows: str) -> str:
@@ -120,8 +122,8 @@ def plant_listing(url: str, personnummer: str, birth_ymd: int, hsa_id: str) -> N
         conn.execute(
             text(
                 "INSERT INTO listing (person_id, unit_id, valid_from, reason, special_reason, "
-                "birth_ymd, sex, count_deso, recorded_at) VALUES (:p, :u, :f, 'choice', false, "
-                ":b, 'F', '2380C1010', :t)"
+                "birth_ymd, sex, count_deso, municipality_code, recorded_at) VALUES (:p, :u, :f, "
+                "'choice', false, :b, 'F', '2380C1010', '2380', :t)"
             ),
             {
                 "p": person_id,

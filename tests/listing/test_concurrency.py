@@ -99,8 +99,8 @@ def _seed(url: str) -> None:
         conn.execute(
             text(
                 "INSERT INTO listing (person_id, unit_id, valid_from, valid_to, reason, "
-                "special_reason, birth_ymd, sex, recorded_at) VALUES (1, 1, '2026-01-01', NULL, "
-                "'choice', false, 19800101, 'M', '2026-01-01 00:00:00')"
+                "special_reason, birth_ymd, sex, municipality_code, recorded_at) VALUES (1, 1, "
+                "'2026-01-01', NULL, 'choice', false, 19800101, 'M', '2380', '2026-01-01 00:00:00')"
             )
         )
     engine.dispose()
@@ -113,8 +113,8 @@ def _insert(url: str, valid_from: str, valid_to: str | None) -> None:
             conn.execute(
                 text(
                     "INSERT INTO listing (person_id, unit_id, valid_from, valid_to, reason, "
-                    "special_reason, birth_ymd, sex, recorded_at) VALUES (1, 1, :f, :t, 'choice', "
-                    "false, 19800101, 'M', '2026-01-02 00:00:00')"
+                    "special_reason, birth_ymd, sex, municipality_code, recorded_at) VALUES (1, 1, "
+                    ":f, :t, 'choice', false, 19800101, 'M', '2380', '2026-01-02 00:00:00')"
                 ),
                 {"f": valid_from, "t": valid_to},
             )

@@ -89,7 +89,13 @@ def test_counts_by_age_sex_and_deso(admin: TestClient) -> None:
     ]
     # Dead on D is not counted; moving out the day after D still is.
     assert unit(data, U2)["listed"] == 1
-    assert unit(data, U3) == {"hsa_id": U3, "listed": 0, "by_age_sex": [], "by_deso": []}
+    assert unit(data, U3) == {
+        "hsa_id": U3,
+        "listed": 0,
+        "by_age_sex": [],
+        "by_deso": [],
+        "out_of_region": 0,
+    }
     assert data["total"] == 4
 
 

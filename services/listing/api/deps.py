@@ -1,14 +1,16 @@
-"""Request-scoped dependencies of the routers: the common ones from shared.deps, and the roles
-of every listing route, declared once."""
+"""Request-scoped dependencies of the routers: the common ones from shared.deps, the region
+the service serves, and the roles of every listing route, declared once."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from services.listing.domain.region import RegionScope
 from shared.auth import Principal, Role, require_roles
 from shared.context import ServiceContext, context_of
 from shared.deps import (
@@ -21,6 +23,20 @@ from shared.deps import (
     get_session,
     request_id,
 )
+
+
+@dataclass(kw_only=True)
+class ListingContext(ServiceContext):
+    """The listing service's state: the shared parts and the region it serves (REGION_CODE)."""
+
+    region: RegionScope
+
+
+def get_region(request: Request) -> RegionScope:
+    return context_of(request.app, ListingContext).region
+
+
+RegionDep = Annotated[RegionScope, Depends(get_region)]
 
 # Region administration: person-level reads (a resident's listing history).
 AdminOnly = Annotated[Principal, Depends(require_roles(Role.region_admin))]
@@ -73,7 +89,9 @@ __all__ = [
     "AdminOrService",
     "AuditDep",
     "CountReaders",
+    "ListingContext",
     "ReadSessionDep",
+    "RegionDep",
     "RequestIdDep",
     "SessionDep",
     "SessionsDep",
@@ -81,6 +99,7 @@ __all__ = [
     "UnitReaders",
     "counted_units",
     "get_audit",
+    "get_region",
     "get_session",
     "get_snapshot_session",
     "request_id",

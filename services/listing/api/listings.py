@@ -12,6 +12,7 @@ from services.listing.api.deps import (
     AdminOnly,
     AdminOrService,
     AuditDep,
+    RegionDep,
     RequestIdDep,
     SessionDep,
 )
@@ -130,9 +131,16 @@ def assign_default_listings(
     session: SessionDep,
     audit: AuditDep,
     rid: RequestIdDep,
+    region: RegionDep,
 ) -> DefaultsOut:
-    """Place every unlisted resident at the nearest active primary-care unit on the date."""
+    """Place every unlisted resident of the region at the nearest active primary-care unit on
+    the date (residents of other regions are listed by their own region, never here)."""
     assigned = service.assign_defaults(
-        session=session, audit=audit, principal=principal, request_id=rid, on=body.date
+        session=session,
+        audit=audit,
+        principal=principal,
+        request_id=rid,
+        region=region,
+        on=body.date,
     )
     return DefaultsOut(assigned=assigned)

@@ -11,6 +11,7 @@ from services.listing.api.deps import (
     AdminOrService,
     AuditDep,
     ReadSessionDep,
+    RegionDep,
     RequestIdDep,
     SessionDep,
     UnitReaders,
@@ -56,14 +57,17 @@ def put_unit(
     session: SessionDep,
     audit: AuditDep,
     rid: RequestIdDep,
+    region: RegionDep,
     response: Response,
 ) -> Unit:
-    """Create or update a unit (201 with its Location when created)."""
+    """Create or update a unit (201 with its Location when created); its municipality must lie
+    in the region (422 naming municipality_code otherwise)."""
     saved, created = service.save_unit(
         session=session,
         audit=audit,
         principal=principal,
         request_id=rid,
+        region=region,
         hsa_id=hsa_id,
         data=body,
     )

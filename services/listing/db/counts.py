@@ -4,19 +4,22 @@ Listing rows carry the person facts the counts need (see models.listing), so no 
 millions of people is needed. PostgreSQL computes both breakdowns in one scan with GROUPING
 SETS; SQLite, which lacks them, runs the same filtered scan twice. Neither loops over people.
 Each row is also sorted by the rule its stored facts break, if any (`rule`, 0 for none): the
-same scan counts who is left out, and why (domain.counts.EXCLUSION_RULES).
+same scan counts who is left out, and why (domain.counts.EXCLUSION_RULES), and who lives in
+another region (domain.counts.OUT_OF_REGION: counted apart, their home region pays).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Date, DateTime, TextClause, bindparam, select, text
+from sqlalchemy import BindParameter, Date, DateTime, TextClause, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from services.listing.db.bulk import is_postgres
 from services.listing.db.models import unit
-from services.listing.domain.counts import assemble_counts, ymd
+from services.listing.domain.counts import OUT_OF_REGION, assemble_counts, ymd
+from services.listing.domain.region import RegionScope
 from shared.ids import EARLIEST_BIRTH
 from shared.schemas.common import CareType
 from shared.schemas.listing import Counts
@@ -24,7 +27,8 @@ from shared.schemas.listing import Counts
 _BASE = """
 SELECT l.unit_id AS unit_id, (:dy - l.birth_ymd) / 10000 AS age, l.sex AS sex,
        l.count_deso AS deso,
-       CASE WHEN l.birth_ymd > :dy THEN 1 WHEN l.birth_ymd < :earliest THEN 2 ELSE 0 END AS rule
+       CASE WHEN l.birth_ymd > :dy THEN 1 WHEN l.birth_ymd < :earliest THEN 2 {away}
+            ELSE 0 END AS rule
 FROM listing l
 WHERE l.unit_id IN :units
   AND l.valid_from <= :d AND (l.valid_to IS NULL OR l.valid_to >= :d)
@@ -35,14 +39,25 @@ WHERE l.unit_id IN :units
 _PG_TUNING = ("SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off")
 
 
-def _statement(sql: str, on: dt.date, at: dt.datetime, unit_ids: list[int]) -> TextClause:
-    return text(sql).bindparams(
+# A resident of another county: the first two digits of the municipality code (SCB).
+_AWAY = f"WHEN substr(l.municipality_code, 1, 2) NOT IN :counties THEN {OUT_OF_REGION}"
+
+
+def _statement(
+    sql: str, on: dt.date, at: dt.datetime, unit_ids: list[int], region: RegionScope
+) -> TextClause:
+    """The grouping `sql` over the base scan; the whole country has no one out of region."""
+    base = _BASE.format(away="" if region.counties is None else _AWAY)
+    params: list[BindParameter[Any]] = [
         bindparam("d", on, type_=Date),
         bindparam("t", at, type_=DateTime(timezone=True)),
         bindparam("dy", ymd(on)),
         bindparam("earliest", ymd(EARLIEST_BIRTH)),
         bindparam("units", unit_ids, expanding=True),
-    )
+    ]
+    if region.counties is not None:
+        params.append(bindparam("counties", sorted(region.counties), expanding=True))
+    return text(sql.format(base=base)).bindparams(*params)
 
 
 def read_counts(
@@ -51,9 +66,11 @@ def read_counts(
     on: dt.date,
     care_type: CareType,
     at: dt.datetime,
+    region: RegionScope,
     hsa_ids: frozenset[str] | None = None,
 ) -> Counts:
-    """Counts on `on` as known at `at`; `hsa_ids` limits the units (a provider's own)."""
+    """Counts on `on` as known at `at`; `hsa_ids` limits the units (a provider's own).
+    Residents outside `region` are answered apart per unit (out_of_region)."""
     q = select(unit.c.id, unit.c.hsa_id, unit.c.active_from, unit.c.active_to).where(
         unit.c.care_type == care_type.value
     )
@@ -68,11 +85,12 @@ def read_counts(
         rows = session.execute(
             _statement(
                 "SELECT unit_id, age, sex, deso, GROUPING(age) AS by_deso, rule, count(*) "
-                f"FROM ({_BASE}) b "
+                "FROM ({base}) b "
                 "GROUP BY GROUPING SETS ((unit_id, age, sex, rule), (unit_id, deso, rule))",
                 on,
                 at,
                 ids,
+                region,
             )
         ).all()
         age_sex = [(r[0], int(r[1]), r[2], int(r[5]), int(r[6])) for r in rows if not r[4]]
@@ -82,11 +100,12 @@ def read_counts(
             (r[0], int(r[1]), r[2], int(r[3]), int(r[4]))
             for r in session.execute(
                 _statement(
-                    f"SELECT unit_id, age, sex, rule, count(*) FROM ({_BASE}) b "
+                    "SELECT unit_id, age, sex, rule, count(*) FROM ({base}) b "
                     "GROUP BY unit_id, age, sex, rule",
                     on,
                     at,
                     ids,
+                    region,
                 )
             )
         ]
@@ -94,11 +113,12 @@ def read_counts(
             (r[0], r[1], int(r[2]), int(r[3]))
             for r in session.execute(
                 _statement(
-                    f"SELECT unit_id, deso, rule, count(*) FROM ({_BASE}) b "
+                    "SELECT unit_id, deso, rule, count(*) FROM ({base}) b "
                     "GROUP BY unit_id, deso, rule",
                     on,
                     at,
                     ids,
+                    region,
                 )
             )
         ]

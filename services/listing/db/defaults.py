@@ -12,6 +12,7 @@ from services.listing.db.bulk import is_postgres
 from services.listing.db.listings import PersonFacts
 from services.listing.db.models import listing, person, person_version, unit
 from services.listing.domain.defaults import Candidate
+from services.listing.domain.region import RegionScope
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +47,9 @@ def candidates(session: Session, on: dt.date) -> list[Candidate]:
     return [Candidate(*r) for r in rows]
 
 
-def unlisted(session: Session, on: dt.date) -> list[UnlistedResident]:
-    """Residents alive and in the region on `on` with no current listing covering it."""
+def unlisted(session: Session, on: dt.date, region: RegionScope) -> list[UnlistedResident]:
+    """Residents alive and in the region on `on` with no current listing covering it.
+    Persons living in another region are never placed: their home region lists them."""
     covering = exists().where(
         listing.c.person_id == person_version.c.person_id,
         listing.c.superseded_at.is_(None),
@@ -88,9 +90,11 @@ def unlisted(session: Session, on: dt.date) -> list[UnlistedResident]:
         )
         .order_by(person_version.c.person_id)
     )
+    if region.counties is not None:
+        q = q.where(func.substr(v.municipality_code, 1, 2).in_(sorted(region.counties)))
     return [
         UnlistedResident(
-            PersonFacts(pid, birth, sex, deso, protected, deceased, moved),
+            PersonFacts(pid, birth, sex, municipality, deso, protected, deceased, moved),
             lat,
             lon,
             municipality,

@@ -7,7 +7,7 @@ import datetime as dt
 # The columns a listing row is copied with when it is (re-)recorded, facts included.
 LISTING_FACT_COLUMNS = (
     "person_id, unit_id, valid_from, valid_to, reason, special_reason, "
-    "birth_ymd, sex, count_deso, gone_on"
+    "birth_ymd, sex, count_deso, gone_on, municipality_code"
 )
 
 

@@ -46,6 +46,7 @@ class PersonFacts:
     person_id: int
     birth_ymd: int
     sex: str
+    municipality_code: str
     deso_code: str | None
     protected_identity: bool
     deceased_on: dt.date | None
@@ -102,6 +103,7 @@ def current_facts(session: Session, person_id: int) -> PersonFacts:
         person_id=person_id,
         birth_ymd=v.birth_ymd,
         sex=v.sex,
+        municipality_code=v.municipality_code,
         deso_code=v.deso_code,
         protected_identity=v.protected_identity,
         deceased_on=v.deceased_on,
@@ -145,6 +147,7 @@ def _values(new: NewListing, now: dt.datetime) -> dict[str, object]:
         "sex": p.sex,
         "count_deso": facts.count_deso(p.deso_code, p.protected_identity),
         "gone_on": facts.gone_on(p.deceased_on, p.moved_out_on),
+        "municipality_code": p.municipality_code,
         "recorded_at": now,
     }
 

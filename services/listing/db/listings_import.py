@@ -89,7 +89,8 @@ def _stage(
 _RESOLVE = """
 CREATE TEMPORARY TABLE tmp_listing_resolved AS
 SELECT s.row_no, v.person_id, u.id AS unit_id, s.valid_from, s.valid_to, s.reason,
-       s.special_reason, v.birth_ymd, v.sex, {count_deso} AS count_deso, {gone_on} AS gone_on
+       s.special_reason, v.birth_ymd, v.sex, {count_deso} AS count_deso, {gone_on} AS gone_on,
+       v.municipality_code
 FROM tmp_listing s
 LEFT JOIN person p ON p.personnummer = s.personnummer
 LEFT JOIN person_version v ON v.person_id = p.id AND v.superseded_at IS NULL

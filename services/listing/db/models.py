@@ -49,6 +49,16 @@ unit = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+# Reference data: SCB's list of Sweden's municipalities (db/data/municipalities.csv), loaded by
+# migration 0002. Which of them the region serves is a setting (REGION_CODE), not data.
+municipality = Table(
+    "municipality",
+    metadata,
+    Column("code", String(4), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("county_code", String(2), nullable=False),
+)
+
 person = Table(
     "person",
     metadata,
@@ -107,6 +117,8 @@ listing = Table(
     Column("sex", String(1), nullable=False),
     Column("count_deso", String(9), nullable=True),  # null when unknown or protected identity
     Column("gone_on", Date, nullable=True),  # first of deceased_on / moved_out_on
+    # Where the person lives: residents of another county are counted apart (out_of_region).
+    Column("municipality_code", String(4), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("superseded_at", DateTime(timezone=True), nullable=True),
     # As the first migration made it: the naming convention turns this name into

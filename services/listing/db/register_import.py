@@ -189,17 +189,19 @@ def _merge(session: Session, now: dt.datetime) -> ImportResult:
 
 
 def _relist(session: Session, stamp: BindParameter[dt.datetime], *, distinct: str) -> None:
-    """Re-record the current listings of people whose counted facts changed (old rows stay)."""
+    """Re-record the current listings of people whose counted facts changed (old rows stay):
+    the DeSO counted, the day they left, the municipality they live in."""
     deso, gone = count_deso_sql("r"), gone_on_sql("r")
     drop_temp(session, "tmp_relisted")
     session.execute(
         text(
             "CREATE TEMPORARY TABLE tmp_relisted AS SELECT l.id, l.person_id, l.unit_id, "
             "l.valid_from, l.valid_to, l.reason, l.special_reason, l.birth_ymd, l.sex, "
-            f"{deso} AS count_deso, {gone} AS gone_on "
+            f"{deso} AS count_deso, {gone} AS gone_on, r.municipality_code "
             "FROM listing l JOIN tmp_register_resolved r ON r.person_id = l.person_id "
             "WHERE r.status = 2 AND l.superseded_at IS NULL "
-            f"AND (l.count_deso {distinct} {deso} OR l.gone_on {distinct} {gone})"
+            f"AND (l.count_deso {distinct} {deso} OR l.gone_on {distinct} {gone} "
+            "OR l.municipality_code <> r.municipality_code)"
         )
     )
     session.execute(
@@ -222,12 +224,15 @@ def import_register(
     *,
     now: dt.datetime,
     today: dt.date,
+    municipalities: frozenset[str],
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import a register CSV inside the caller's transaction; 422 listing every bad row.
-    `today` (in Sweden) bounds birth and register dates for the whole file."""
+    `today` (in Sweden) bounds birth and register dates for the whole file; `municipalities`
+    are the codes a row may name."""
     create_temp(session, staging)
-    errors = _stage(session, source, RegisterRules(today=today), progress)
+    rules = RegisterRules(today=today, municipalities=municipalities)
+    errors = _stage(session, source, rules, progress)
     if not errors:
         _duplicates(session, errors)
     # On refusal the caller rolls back, which also removes the temporary tables.

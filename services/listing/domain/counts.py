@@ -23,6 +23,10 @@ EXCLUSION_RULES = {
     1: ExclusionRule.birth_after_count_date,
     2: ExclusionRule.birth_before_1870,
 }
+# The code of a row whose person lives in another region (and breaks no rule above): never in
+# the groups, `listed` or `total`, but counted per unit in `out_of_region`, since the person's
+# home region pays for them.
+OUT_OF_REGION = 3
 
 
 def ymd(day: dt.date) -> int:
@@ -50,12 +54,17 @@ def assemble_counts(
 ) -> Counts:
     """Every unit in `units` appears, with zeros where nobody is listed. Groups are given with
     the rule code their rows break (EXCLUSION_RULES, 0 for none): those are left out of the
-    counts and summed per rule into `excluded` (a person counts once: on the age side)."""
+    counts and summed per rule into `excluded` (a person counts once: on the age side). Rows
+    coded OUT_OF_REGION are summed per unit into `out_of_region` the same way."""
     by_age: dict[str, list[AgeSexCount]] = defaultdict(list)
     by_deso: dict[str, list[DesoCount]] = defaultdict(list)
     listed: dict[str, int] = defaultdict(int)
+    away: dict[str, int] = defaultdict(int)
     excluded: dict[ExclusionRule, int] = defaultdict(int)
     for hsa_id, age, sex, rule, n in age_sex:
+        if rule == OUT_OF_REGION:
+            away[hsa_id] += n
+            continue
         if rule:
             excluded[EXCLUSION_RULES[rule]] += n
             continue
@@ -64,13 +73,14 @@ def assemble_counts(
     for hsa_id, code, rule, n in deso:
         if not rule:
             by_deso[hsa_id].append(DesoCount(deso_code=code, count=n))
-    shown = sorted(set(units) | set(listed))
+    shown = sorted(set(units) | set(listed) | set(away))
     result = [
         UnitCount(
             hsa_id=h,
             listed=listed[h],
             by_age_sex=sorted(by_age[h], key=lambda c: (c["age"], c["sex"].value)),
             by_deso=sorted(by_deso[h], key=_deso_order),
+            out_of_region=away[h],
         )
         for h in shown
     ]

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from services.listing.domain.counts import ymd
+from services.listing.domain.region import deso_municipality
 from shared.ids import InvalidIdentityNumber, parse_identity_number
 from shared.patterns import DESO, MUNICIPALITY
 from shared.values import EARLIEST_RECORD, RECORD_HORIZON
@@ -55,10 +56,13 @@ class RegisterRow:
 
 @dataclass(frozen=True, slots=True)
 class RegisterRules:
-    """The date windows of one import, fixed at its start."""
+    """The date windows of one import, fixed at its start, and the municipality codes a row
+    may name (SCB's list, as stored); None checks their form only (the historic-listing
+    import reads no municipality)."""
 
     today: dt.date
     earliest: dt.date = EARLIEST_RECORD
+    municipalities: frozenset[str] | None = None
 
     @property
     def latest(self) -> dt.date:
@@ -158,10 +162,30 @@ def parse_register_row(
         identity = parse_identity_number(pnr, today=rules.today)
     except InvalidIdentityNumber as exc:
         errors.append(("personnummer", str(exc)))
+    known = rules.municipalities
     if not MUNICIPALITY.fullmatch(municipality):
         errors.append(("municipality_code", "must be 4 digits"))
+    elif known is not None and municipality not in known:
+        errors.append(
+            ("municipality_code", f"{municipality} is not a municipality code in SCB's list")
+        )
     if deso and not DESO.fullmatch(deso):
-        errors.append(("deso_code", "must be 9 characters (digits and capital letters) or empty"))
+        errors.append(
+            (
+                "deso_code",
+                "must be 9 characters: the municipality code, A, B or C, four digits "
+                "(2380C1010), or empty",
+            )
+        )
+    elif deso and MUNICIPALITY.fullmatch(municipality):
+        if deso_municipality(deso) != municipality:
+            errors.append(
+                (
+                    "deso_code",
+                    f"lies in municipality {deso_municipality(deso)}, "
+                    f"not in the person's municipality {municipality}",
+                )
+            )
     lat = _coordinate(lat_s, "lat", 90, errors)
     lon = _coordinate(lon_s, "lon", 180, errors)
     if (lat is None) != (lon is None) and not any(f in ("lat", "lon") for f, _ in errors):
