@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -62,6 +63,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     provider_rate_per_s: float = 50.0
     provider_burst: int = 200
+    # The business date (YYYY-MM-DD) that runs, approvals and settlements measure their count
+    # dates against (shared.clock.business_today); unset: the date in Europe/Stockholm now.
+    halsoval_today: dt.date | None = None
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:
