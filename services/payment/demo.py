@@ -1,9 +1,12 @@
 """The payment part of the demo region, loaded over HTTP into the running services.
 
-Puts a plausible 2026 payment model for Region Jämtland Härjedalen (about 98 MSEK a year:
-70 % age-weighted capitation, 22 % CNI, 8 % sparsity, as after the 2021 revision), then runs
-and approves 2026-01 .. 2026-12 as two different people (four eyes). Idempotent: an existing
-model is left alone, and a period that already has an approved latest version is skipped.
+Puts a plausible payment model for Region Jämtland Härjedalen (about 98 MSEK a year: 70 %
+age-weighted capitation, 22 % CNI, 8 % sparsity, as after the 2021 revision), then runs and
+approves the twelve months of the demo's year as two different people (four eyes). The year
+is the latest whose every month has reached its count date on the business date
+(`demo_year`: 2026 from 2026-11-30 on, with the demo's count-date rule), so the demo keeps
+loading as the calendar moves. Idempotent: an existing model is left alone, and a period that
+already has an approved latest version is skipped.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from typing import Any
 import httpx
 
 from shared.auth import mint_token
+from shared.clock import business_today, latest_full_year
+from shared.period import CountDateRule
 from shared.settings import Settings
 
-YEAR = 2026
+COUNT_DATE_RULE = CountDateRule.last_day_prev_month
 # 5-year bands; the shape (high for infants and the old, lowest for school age) follows the
 # age/sex point tables regions publish; the values are illustrative, not RJH's.
 _BANDS = [
@@ -39,7 +44,7 @@ _BANDS = [
 ]
 DEMO_MODEL: dict[str, Any] = {
     "annual_budget_sek": "98000000.00",
-    "count_date_rule": "last_day_prev_month",
+    "count_date_rule": COUNT_DATE_RULE.value,
     "shares": {"capitation": "0.70", "cni": "0.22", "sparsity": "0.08"},
     "age_weights": [
         {"from_age": 5 * i, "to_age": 5 * i + 4, "weight": w} for i, w in enumerate(_BANDS)
@@ -62,6 +67,11 @@ DEMO_MODEL: dict[str, Any] = {
 }
 
 
+def demo_year(settings: Settings) -> int:
+    """The year the demo pays: the latest that can be run and approved in full today."""
+    return latest_full_year(business_today(settings), COUNT_DATE_RULE)
+
+
 def _check(r: httpx.Response) -> Any:
     if r.status_code >= 400:
         raise RuntimeError(f"{r.request.method} {r.request.url.path}: {r.status_code} {r.text}")
@@ -72,15 +82,16 @@ def load(settings: Settings, *, transport: httpx.BaseTransport | None = None) ->
     """Load the demo's payment data into the running payment service (`transport` for tests)."""
     admin = mint_token(settings, sub="demo:admin", roles=["region_admin"])
     finance = mint_token(settings, sub="demo:finance", roles=["finance_approver"])
+    year = demo_year(settings)
     with httpx.Client(
         base_url=settings.service_url("payment"), transport=transport, timeout=120
     ) as client:
         as_admin = {"Authorization": f"Bearer {admin}"}
         as_finance = {"Authorization": f"Bearer {finance}"}
-        if client.get(f"/v1/models/{YEAR}", headers=as_admin).status_code == 404:
-            _check(client.put(f"/v1/models/{YEAR}", json=DEMO_MODEL, headers=as_admin))
+        if client.get(f"/v1/models/{year}", headers=as_admin).status_code == 404:
+            _check(client.put(f"/v1/models/{year}", json=DEMO_MODEL, headers=as_admin))
         for month in range(1, 13):
-            period = f"{YEAR}-{month:02d}"
+            period = f"{year}-{month:02d}"
             runs = _check(client.get("/v1/runs", params={"period": period}, headers=as_admin))[
                 "runs"
             ]

@@ -25,6 +25,7 @@ from services.payment.domain.inputs import (
     unit_inputs,
 )
 from services.payment.domain.model import PaymentModel
+from services.payment.domain.schedule import too_early
 from shared.audit import AuditLog
 from shared.auth import Principal
 from shared.errors import BadGateway, Conflict, Forbidden, NotFound
@@ -140,10 +141,13 @@ def create_run(
     listing: ListingClient,
     audit: AuditLog,
     period: Period,
+    today: dt.date,
     principal: Principal,
     request_id: str | None,
 ) -> RunOutcome:
-    """Run a period: the first version, a correction with deltas, or 'unchanged'."""
+    """Run a period: the first version, a correction with deltas, or 'unchanged'. A period
+    whose count date is after `today` (the business date) is refused before the listing
+    service is asked."""
     with sessions() as session:
         stored = repo.get_model(session, period.year)
         if stored is None:
@@ -153,6 +157,9 @@ def create_run(
         before = repo.latest_run(session, period)
         previous = repo.run_amounts(session, before.run_id) if before else None
     day = count_date(period, stored.model.count_date_rule)
+    early = too_early(period, day, today=today, to="run")
+    if early is not None:
+        raise Conflict(early)
     inputs = _month_inputs(
         listing,
         day=day,
@@ -245,10 +252,12 @@ def approve_run(
     sessions: sessionmaker[Session],
     audit: AuditLog,
     run_id: str,
+    today: dt.date,
     principal: Principal,
     request_id: str | None,
 ) -> repo.RunRecord:
-    """Four eyes: the approver is not the one who created the run; approved is final."""
+    """Four eyes: the approver is not the one who created the run; approved is final. A run
+    stored before its count date (before that was refused) waits for the date."""
     with sessions() as session, session.begin():
         run = repo.get_run(session, run_id)
         if run is None:
@@ -260,6 +269,9 @@ def approve_run(
                 "four-eyes rule: a run must be approved by someone other than "
                 "the person who created it"
             )
+        early = too_early(run.period, run.count_date, today=today, to="approve")
+        if early is not None:
+            raise Conflict(early)
         latest = repo.latest_run(session, run.period, lock=True)
         if latest is not None and latest.run_id != run.run_id:
             raise Conflict(
@@ -338,6 +350,28 @@ def get_statement(
     if statement is None:
         raise NotFound("no such statement")
     return statement
+
+
+@dataclass(frozen=True)
+class StatementForPrint:
+    """A statement with its run's moments, which the printed forms show (its JSON does not
+    carry them)."""
+
+    statement: Statement
+    created_at: dt.datetime
+    approved_at: dt.datetime | None
+
+
+def get_statement_for_print(
+    *, sessions: sessionmaker[Session], principal: Principal, statement_id: str
+) -> StatementForPrint:
+    """One statement for CSV or PDF, readable as `get_statement` decides (404 otherwise)."""
+    with sessions() as session:
+        statement = repo.get_statement(session, principal, statement_id)
+        moments = repo.run_moments(session, statement.run_id) if statement else None
+    if statement is None or moments is None:
+        raise NotFound("no such statement")
+    return StatementForPrint(statement, moments.created_at, moments.approved_at)
 
 
 # --- simulations ----------------------------------------------------------------------------

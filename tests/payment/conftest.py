@@ -17,7 +17,12 @@ from services.payment.main import create_app
 from shared.auth import mint_token
 from shared.settings import Settings
 
-SETTINGS = Settings(env="test", demo=False)
+# The business date the tests run on, fixed so that nothing moves with the calendar: the day of
+# issue 11's example, when every month of 2026 can run and 2027-01 (counting on 2026-12-31)
+# cannot yet.
+YEAR = 2026
+TODAY = dt.date(YEAR, 12, 1)
+SETTINGS = Settings(env="test", demo=False, halsoval_today=TODAY)
 A, B, C = "SE2321000207-A001", "SE2321000207-B002", "SE2321000207-C003"
 
 
@@ -167,12 +172,13 @@ class PaymentHarness:
 def make_harness(new_database_url: Callable[[str], str]) -> Iterator[Callable[..., PaymentHarness]]:
     made: list[TestClient] = []
 
-    def make(listing: FakeListing | None = None) -> PaymentHarness:
+    def make(listing: FakeListing | None = None, *, today: dt.date = TODAY) -> PaymentHarness:
         url = new_database_url("payment")
         migrate(url)
         fake = listing or three_units()
+        settings = SETTINGS.model_copy(update={"halsoval_today": today})
         client = TestClient(
-            create_app(SETTINGS, database_url=url, listing_transport=fake.transport)
+            create_app(settings, database_url=url, listing_transport=fake.transport)
         )
         client.__enter__()
         made.append(client)

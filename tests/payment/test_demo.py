@@ -31,3 +31,19 @@ def test_demo_runs_and_approves_the_year_idempotently(harness: PaymentHarness) -
     load(SETTINGS, transport=transport)
     assert harness.client.get("/v1/runs", headers=ADMIN).json()["runs"] == runs
     assert harness.client.get("/v1/models/2026", headers=ADMIN).json()["version"] == 1
+
+
+def test_the_demo_year_follows_the_business_date() -> None:
+    """The latest year every month of which has reached its count date: the demo keeps loading
+    as the calendar moves, and never runs a month before its count date."""
+    import datetime as dt
+
+    from services.payment.demo import demo_year
+    from shared.settings import Settings
+
+    def on(day: dt.date) -> int:
+        return demo_year(Settings(env="test", halsoval_today=day))
+
+    assert on(dt.date(2026, 12, 1)) == 2026  # December counts on 30 November
+    assert on(dt.date(2027, 6, 1)) == 2026
+    assert on(dt.date(2027, 11, 30)) == 2027

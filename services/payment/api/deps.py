@@ -6,6 +6,7 @@ reads them from the routes).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from pydantic import AfterValidator
 from services.payment.api.printing import StatementPrinter
 from services.payment.clients import ListingClient
 from shared.auth import Principal, Role, require_roles
+from shared.clock import business_today
 from shared.context import ServiceContext, context_of
 from shared.deps import AuditDep, ReadSessionsDep, RequestIdDep, SessionsDep
 from shared.patterns import PERIOD_PATTERN
@@ -39,10 +41,12 @@ __all__ = [
     "StatementId",
     "StatementReaders",
     "RunId",
+    "TodayDep",
     "Version",
     "Year",
     "get_listing",
     "get_printer",
+    "get_today",
 ]
 
 
@@ -65,8 +69,14 @@ def get_printer(request: Request) -> StatementPrinter:
     return context_of(request.app, PaymentContext).printer
 
 
+def get_today(request: Request) -> dt.date:
+    """The business date (HALSOVAL_TODAY, else today in Europe/Stockholm)."""
+    return business_today(context_of(request.app, PaymentContext).settings)
+
+
 ListingDep = Annotated[ListingClient, Depends(get_listing)]
 PrinterDep = Annotated[StatementPrinter, Depends(get_printer)]
+TodayDep = Annotated[dt.date, Depends(get_today)]
 
 # Path and query values, bounded to what the database holds (ids are uuid4 hex, 32 characters;
 # a longer one cannot exist, so it is refused rather than looked up).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 import io
 from decimal import Decimal
@@ -11,6 +12,7 @@ from pathlib import Path
 from string import Template
 
 from services.payment.domain.components import label_sv
+from shared.clock import stockholm_text
 from shared.money import format_sek
 from shared.schemas.payment import Statement
 
@@ -33,7 +35,41 @@ CSV_HEADER = [
     "Pott (kr)",
     "Belopp (kr)",
     "Förändring (kr)",
+    # Moments on Stockholm's clock, the zone named (the JSON keeps ISO 8601 with offset).
+    "Listningar kända",
+    "Beräknad",
+    "Godkänd",
 ]
+
+
+class PrintedStatement(Statement):
+    """A statement as the printed forms show it: with its run's moments. A plain Statement
+    prints too, without them."""
+
+    created_at: dt.datetime | None = None
+    approved_at: dt.datetime | None = None
+
+    @classmethod
+    def of(
+        cls, statement: Statement, *, created_at: dt.datetime, approved_at: dt.datetime | None
+    ) -> PrintedStatement:
+        # The statement is validated already; only the two moments are added. (This module
+        # is what the PDF worker processes import: it stays free of the service and database.)
+        return cls.model_construct(
+            **dict(statement), created_at=created_at, approved_at=approved_at
+        )
+
+
+def _moments(s: Statement) -> tuple[str, str, str]:
+    """as_known_at, created and approved as people read them ('' for what is not known)."""
+    created = approved = None
+    if isinstance(s, PrintedStatement):
+        created, approved = s.created_at, s.approved_at
+    return (
+        stockholm_text(s.as_known_at),
+        stockholm_text(created) if created else "",
+        stockholm_text(approved) if approved else "",
+    )
 
 
 def comma(value: Decimal | str | None) -> str:
@@ -48,6 +84,7 @@ def statement_csv(s: Statement) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     w.writerow(CSV_HEADER)
+    moments = list(_moments(s))
     head = [
         s.hsa_id,
         s.unit_name or "",
@@ -69,6 +106,7 @@ def statement_csv(s: Statement) -> bytes:
                 comma(format_sek(ln.amount_sek)),
                 comma(format_sek(ln.delta_sek) if ln.delta_sek is not None else None),
             ]
+            + moments
         )
     w.writerow(
         head
@@ -81,6 +119,7 @@ def statement_csv(s: Statement) -> bytes:
             comma(format_sek(s.total_sek)),
             comma(format_sek(s.delta_sek) if s.delta_sek is not None else None),
         ]
+        + moments
     )
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
@@ -99,6 +138,14 @@ def _kr(value: Decimal | None) -> str:
     return sign + "\u00a0".join(groups) + "," + frac
 
 
+def _moments_html(created: str, approved: str) -> str:
+    """The run's moments as rows of the head list (none for a plain Statement)."""
+    if not created:
+        return ""
+    rows = f"<dt>Beräknad</dt><dd>{escape(created)}</dd>"
+    return rows + f"<dt>Godkänd</dt><dd>{escape(approved) if approved else 'ej godkänd'}</dd>"
+
+
 @functools.cache
 def _template() -> Template:
     """Read once, on the first statement rendered (not at start-up)."""
@@ -115,6 +162,7 @@ def statement_html(s: Statement) -> str:
         f"<td class=n>{_kr(ln.amount_sek)}</td><td class=n>{_kr(ln.delta_sek)}</td></tr>"
         for ln in s.lines
     )
+    known, created, approved = _moments(s)
     return _template().substitute(
         unit=escape(s.unit_name or s.hsa_id),
         hsa_id=escape(s.hsa_id),
@@ -122,7 +170,8 @@ def statement_html(s: Statement) -> str:
         version=s.version,
         status=escape(s.status.value),
         count_date=s.count_date.isoformat(),
-        as_known_at=escape(s.as_known_at.isoformat(timespec="seconds")),
+        as_known_at=escape(known),
+        moments=_moments_html(created, approved),
         model=f"{s.model_year} version {s.model_version}",
         listed=s.listed,
         rows=rows,

@@ -15,6 +15,7 @@ from services.payment.api.deps import (
     RunId,
     RunReaders,
     SessionsDep,
+    TodayDep,
 )
 from services.payment.api.schemas import LOCATION, RunIn, RunList, RunOut
 from shared.openapi import problem_responses
@@ -30,7 +31,9 @@ router = APIRouter(prefix="/v1/runs", tags=["runs"])
     responses={
         201: {"description": "a new version of the period", "headers": {"Location": LOCATION}},
         200: {"model": RunOut, "description": "nothing changed: the existing run"},
-        # 404: the period's year has no payment model
+        # 404: the period's year has no payment model; 409: among others, a period whose
+        # count date is after today ("period 2027-01 counts on 2026-12-31; it can run from
+        # 2026-12-31")
         **problem_responses(404, 409, 502),
     },
 )
@@ -41,14 +44,20 @@ def create_run(
     listing: ListingDep,
     audit: AuditDep,
     rid: RequestIdDep,
+    today: TodayDep,
     principal: AdminOnly,
 ) -> RunOut:
-    """Run a period: 201 with a new version, or 200 with `unchanged: true` if nothing moved."""
+    """Run a period: 201 with a new version, or 200 with `unchanged: true` if nothing moved.
+
+    A period whose count date is after today (Europe/Stockholm, or HALSOVAL_TODAY) is 409,
+    naming the date from which it can run.
+    """
     outcome = service.create_run(
         sessions=sessions,
         listing=listing,
         audit=audit,
         period=body.period,
+        today=today,
         principal=principal,
         request_id=rid,
     )
@@ -84,11 +93,18 @@ def approve_run(
     sessions: SessionsDep,
     audit: AuditDep,
     rid: RequestIdDep,
+    today: TodayDep,
     principal: FinanceApprover,
 ) -> RunOut:
-    """Approve the latest version of a period; the approver must not be the run's creator."""
+    """Approve the latest version of a period; the approver must not be the run's creator.
+    A run whose count date is after today is 409 (it can be approved from that date)."""
     return RunOut.of(
         service.approve_run(
-            sessions=sessions, audit=audit, run_id=run_id, principal=principal, request_id=rid
+            sessions=sessions,
+            audit=audit,
+            run_id=run_id,
+            today=today,
+            principal=principal,
+            request_id=rid,
         )
     )

@@ -22,6 +22,7 @@ from services.payment.api.deps import (
     StatementReaders,
     Version,
 )
+from services.payment.api.render import PrintedStatement
 from shared.errors import HalsovalError
 from shared.openapi import problem_responses
 from shared.patterns import HSA_ID_MAX_LENGTH
@@ -82,24 +83,35 @@ async def get_statement(
     At most two PDFs render at once; one that finds no free slot within a few seconds is
     answered 503 with Retry-After (an approved statement's forms are kept once rendered).
     Async so that a request waiting for a slot holds no thread of the request threadpool.
+    The printed forms show the moments (as known at, calculated, approved) on Stockholm's
+    clock with the zone named; the JSON keeps ISO 8601 with offset.
     """
-    statement = await run_in_threadpool(
-        service.get_statement, sessions=sessions, principal=principal, statement_id=statement_id
-    )
     accept = request.headers.get("accept", "").lower()
-    name = f"utbetalning-{statement.hsa_id}-{statement.period}-v{statement.version}"
-    if "application/pdf" in accept:
-        return Response(
-            await printer.pdf(statement),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
+    if "application/pdf" in accept or "text/csv" in accept:
+        found = await run_in_threadpool(
+            service.get_statement_for_print,
+            sessions=sessions,
+            principal=principal,
+            statement_id=statement_id,
         )
-    if "text/csv" in accept:
+        printed = PrintedStatement.of(
+            found.statement, created_at=found.created_at, approved_at=found.approved_at
+        )
+        name = f"utbetalning-{printed.hsa_id}-{printed.period}-v{printed.version}"
+        if "application/pdf" in accept:
+            return Response(
+                await printer.pdf(printed),
+                media_type="application/pdf",
+                headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
+            )
         return Response(
-            printer.csv(statement),
+            printer.csv(printed),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
+    statement = await run_in_threadpool(
+        service.get_statement, sessions=sessions, principal=principal, statement_id=statement_id
+    )
     if accept and not any(t in accept for t in ("application/json", "*/*", "application/*")):
         raise NotAcceptable(
             "this statement is available as application/json, text/csv or application/pdf"

@@ -202,6 +202,28 @@ def get_run(session: Session, run_id: str) -> RunRecord | None:
     return found[0] if found else None
 
 
+@dataclass(frozen=True)
+class RunMoments:
+    """When a run was calculated and approved: what a printed statement shows beside it."""
+
+    created_at: dt.datetime
+    approved_at: dt.datetime | None
+
+
+def run_moments(session: Session, run_id: str) -> RunMoments | None:
+    row = session.execute(
+        select(payment_run.c.created_at, payment_run.c.approved_at).where(
+            payment_run.c.id == run_id
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return RunMoments(
+        created_at=as_utc(row.created_at),
+        approved_at=as_utc(row.approved_at) if row.approved_at else None,
+    )
+
+
 def list_runs(session: Session, period: Period | None = None) -> list[RunRecord]:
     where = payment_run.c.period == str(period) if period is not None else true()
     return _runs(session, where)
