@@ -1,8 +1,11 @@
 """The last-resort part of the demo region, loaded over HTTP into the running services.
 
-For 2026 it designates, in each of the region's municipalities, a region-owned primary and
-a region-owned dental unit (skipping a municipality that has none), sets a model per care
-type, stores plausible accounts and settles both care types if not yet settled.
+For the demo's year (the one the payment demo approves: the latest whose every month has
+reached its count date on the business date) it designates, in each of the region's
+municipalities, a region-owned primary and a region-owned dental unit (skipping a municipality
+that has none), sets a model per care type, stores plausible accounts and settles both care
+types if not yet settled. A year settles from its 31 December on: before that the demo says so
+and leaves it unsettled (HALSOVAL_TODAY set to a later date settles it).
 
 Primary care uses deficit_capped (coverage 1.0, cap 5 000 000) with neutrality per
 municipality. Dental units get no hälsoval payments, so dental uses fixed_sum. Accounts are
@@ -23,10 +26,13 @@ import typer
 from services.lastresort.domain.designation import active_in_year
 from services.lastresort.settings import LastResortConfig
 from shared.auth import mint_token
+from shared.clock import business_today, latest_full_year
 from shared.money import format_sek
+from shared.period import CountDateRule
 from shared.settings import ServiceName, Settings
 
-YEAR = 2026
+# The payment demo's count-date rule: the demo's year is the one it approves in full.
+PAYMENT_COUNT_DATE_RULE = CountDateRule.last_day_prev_month
 # Intended deficit (kronor) per municipality, in the configured order: varied on purpose.
 TARGET_DEFICITS = [
     Decimal(x)
@@ -38,29 +44,38 @@ DENTAL_SUMS = [
 ]
 
 
-def _active(u: dict[str, Any]) -> bool:
+def demo_year(settings: Settings) -> int:
+    """The year the payment demo approves in full on the business date."""
+    return latest_full_year(business_today(settings), PAYMENT_COUNT_DATE_RULE)
+
+
+def _active(u: dict[str, Any], year: int) -> bool:
     end = dt.date.fromisoformat(u["active_to"]) if u.get("active_to") else None
-    return active_in_year(dt.date.fromisoformat(u["active_from"]), end, YEAR)
+    return active_in_year(dt.date.fromisoformat(u["active_from"]), end, year)
 
 
 def pick_units(
-    units: list[dict[str, Any]], municipalities: tuple[str, ...]
+    units: list[dict[str, Any]], municipalities: tuple[str, ...], year: int
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """(care_type, municipality) -> a region-owned unit active in the year, the first by HSA-id."""
     chosen: dict[tuple[str, str], dict[str, Any]] = {}
     for u in sorted(units, key=lambda u: u["hsa_id"]):
         key = (u["care_type"], u["municipality_code"])
-        if u["ownership"] == "region" and _active(u) and u["municipality_code"] in municipalities:
+        if (
+            u["ownership"] == "region"
+            and _active(u, year)
+            and u["municipality_code"] in municipalities
+        ):
             chosen.setdefault(key, u)
     return chosen
 
 
-def _revenue(payment: httpx.Client) -> dict[str, Decimal] | None:
+def _revenue(payment: httpx.Client, year: int) -> dict[str, Decimal] | None:
     """Each unit's approved hälsoval revenue for the year, or None if a month is not approved."""
     revenue: dict[str, Decimal] = {}
     for month in range(1, 13):
         r = payment.get(
-            "/v1/statements", params={"period": f"{YEAR}-{month:02d}", "approved_only": "true"}
+            "/v1/statements", params={"period": f"{year}-{month:02d}", "approved_only": "true"}
         )
         r.raise_for_status()
         body = r.json()
@@ -75,6 +90,7 @@ def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | Non
     """Load the demo's last-resort data; `transports` (by service name) lets tests fake peers."""
     municipalities = LastResortConfig().municipality_codes
     token = mint_token(settings, sub="demo:admin", roles=["region_admin"])
+    year = demo_year(settings)
     transports = transports or {}
 
     def client(name: ServiceName) -> httpx.Client:
@@ -88,9 +104,9 @@ def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | Non
     with client("listing") as listing, client("payment") as payment, client("lastresort") as lr:
         units = listing.get("/v1/units")
         units.raise_for_status()
-        chosen = pick_units(units.json(), municipalities)
+        chosen = pick_units(units.json(), municipalities, year)
 
-        current = lr.get(f"/v1/designations/{YEAR}")
+        current = lr.get(f"/v1/designations/{year}")
         current.raise_for_status()
         have = {
             (d["care_type"], d["municipality_code"]): d["hsa_id"]
@@ -99,7 +115,7 @@ def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | Non
         for (care_type, code), u in sorted(chosen.items()):
             if have.get((care_type, code)) != u["hsa_id"]:
                 lr.put(
-                    f"/v1/designations/{YEAR}/{care_type}/{code}", json={"hsa_id": u["hsa_id"]}
+                    f"/v1/designations/{year}/{care_type}/{code}", json={"hsa_id": u["hsa_id"]}
                 ).raise_for_status()
         skipped = [
             f"{t} {c}"
@@ -116,7 +132,7 @@ def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | Non
 
         neutrality = {"enabled": True, "scope": "municipality"}
         lr.put(
-            f"/v1/models/{YEAR}",
+            f"/v1/models/{year}",
             params={"care_type": "primary"},
             json={
                 "method": "deficit_capped",
@@ -126,7 +142,7 @@ def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | Non
             },
         ).raise_for_status()
         lr.put(
-            f"/v1/models/{YEAR}",
+            f"/v1/models/{year}",
             params={"care_type": "dental"},
             json={
                 "method": "fixed_sum",
@@ -137,8 +153,8 @@ def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | Non
             },
         ).raise_for_status()
 
-        revenue = _revenue(payment)
-        accounts = lr.get(f"/v1/accounts/{YEAR}")
+        revenue = _revenue(payment, year)
+        accounts = lr.get(f"/v1/accounts/{year}")
         accounts.raise_for_status()
         stored = {a["hsa_id"]: a for a in accounts.json()["accounts"]}
         for i, code in enumerate(municipalities):
@@ -178,26 +194,26 @@ def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | Non
                 }
                 old = stored.get(unit["hsa_id"])
                 if old is None or any(old[k] != v for k, v in body.items()):
-                    lr.put(f"/v1/accounts/{YEAR}/{unit['hsa_id']}", json=body).raise_for_status()
+                    lr.put(f"/v1/accounts/{year}/{unit['hsa_id']}", json=body).raise_for_status()
 
         for care_type in ("primary", "dental"):
             if not any(t == care_type for t, _ in chosen):
                 continue
             if (
-                lr.get(f"/v1/settlements/{YEAR}", params={"care_type": care_type}).status_code
+                lr.get(f"/v1/settlements/{year}", params={"care_type": care_type}).status_code
                 == 200
             ):
                 continue
-            r = lr.post("/v1/settlements", json={"year": YEAR, "care_type": care_type})
+            r = lr.post("/v1/settlements", json={"year": year, "care_type": care_type})
             if r.status_code == 409:
                 typer.echo(
-                    f"demo: lastresort: {care_type} {YEAR} not settled: {r.json()['detail']}"
+                    f"demo: lastresort: {care_type} {year} not settled: {r.json()['detail']}"
                 )
                 continue
             r.raise_for_status()
             body = r.json()
             typer.echo(
-                f"demo: lastresort: {care_type} {YEAR} settled, version {body['version']}: "
+                f"demo: lastresort: {care_type} {year} settled, version {body['version']}: "
                 f"{body['total_compensation_sek']} SEK to designated units, "
                 f"{body['total_neutrality_sek']} SEK neutrality to private units"
             )

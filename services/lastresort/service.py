@@ -381,9 +381,14 @@ def settle(
     request_id: str | None,
     year: int,
     care_type: CareType,
+    today: dt.date,
 ) -> Settlement:
     """Compute the year's settlement for a care type and store it as a new version unless the
-    newest one has identical inputs. Refuses (409) what cannot be settled yet."""
+    newest one has identical inputs. Refuses (409) what cannot be settled yet: first a year
+    whose last count date is after `today` (the business date), before anything is read."""
+    early = domain.too_early(year, today=today)
+    if early is not None:
+        raise Conflict(early)
     with session.begin():
         own = _own_inputs(session, year=year, care_type=care_type)
     model = own.model.model
@@ -412,7 +417,7 @@ def settle(
     if model.neutrality.enabled:
         assert model.neutrality.scope is not None  # the contract requires one when enabled
         neutrality_scope = model.neutrality.scope.value
-        count_date = dt.date(year, 12, 31)
+        count_date = domain.last_count_date(year)
         counts = peers.listing.counts(on=count_date, care_type=care_type)
         listed = _listed_units(peers.listing.units(), counts, care_type)
 

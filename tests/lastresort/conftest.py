@@ -18,6 +18,9 @@ from shared.auth import mint_token
 from shared.settings import Settings
 
 YEAR = 2026
+# The business date the tests run on, fixed and relative to YEAR so that nothing moves with the
+# calendar: YEAR is over (its last count date, 31 December, has come) and YEAR + 1 is not.
+TODAY = dt.date(YEAR + 1, 1, 15)
 
 
 def hsa(suffix: str) -> str:
@@ -170,19 +173,34 @@ class Env:
 
 
 @pytest.fixture
-def env(new_database_url: Callable[[str], str]) -> Iterator[Env]:
-    url = new_database_url("lastresort")
-    migrate(url)
-    settings = Settings(env="test")
-    listing, payment = FakeListing(), FakePayment()
-    app = create_app(
-        settings,
-        database_url=url,
-        listing_transport=httpx.MockTransport(listing.handler),
-        payment_transport=httpx.MockTransport(payment.handler),
-    )
-    with TestClient(app) as client:
-        yield Env(client, settings, listing, payment, url)
+def make_env(new_database_url: Callable[[str], str]) -> Iterator[Callable[..., Env]]:
+    """Envs on a business date of the test's choosing (`env` is the one on TODAY)."""
+    made: list[TestClient] = []
+
+    def make(*, today: dt.date = TODAY) -> Env:
+        url = new_database_url("lastresort")
+        migrate(url)
+        settings = Settings(env="test", halsoval_today=today)
+        listing, payment = FakeListing(), FakePayment()
+        app = create_app(
+            settings,
+            database_url=url,
+            listing_transport=httpx.MockTransport(listing.handler),
+            payment_transport=httpx.MockTransport(payment.handler),
+        )
+        client = TestClient(app)
+        client.__enter__()
+        made.append(client)
+        return Env(client, settings, listing, payment, url)
+
+    yield make
+    for c in made:
+        c.__exit__(None, None, None)
+
+
+@pytest.fixture
+def env(make_env: Callable[..., Env]) -> Env:
+    return make_env()
 
 
 def dec_date(year: int = YEAR) -> dt.date:

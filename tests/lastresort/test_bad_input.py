@@ -23,7 +23,7 @@ from shared.auth import mint_token
 from shared.db import make_engine
 from shared.settings import Settings
 from tests.conftest import USE_POSTGRES
-from tests.lastresort.conftest import YEAR, FakeListing, FakePayment, hsa, unit
+from tests.lastresort.conftest import TODAY, YEAR, FakeListing, FakePayment, hsa, unit
 from tests.security.conftest import Databases, snapshot
 
 R1, R2 = hsa("R1"), hsa("R2")
@@ -58,7 +58,7 @@ def seeded(
     dbs = Databases(tmp_path_factory.mktemp("lastresort-bad-input"), admin_url)
     url = dbs.make("lastresort")
     migrate(url)
-    settings = Settings(env="test")
+    settings = Settings(env="test", halsoval_today=TODAY)
     listing, payment = FakeListing(), FakePayment()
     listing.add(unit("R1", municipality="2303"), 1000)
     listing.add(unit("R2", municipality="2380"), 3000)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 import httpx
+import pytest
 
 from services.lastresort import demo
 from services.lastresort.settings import DEFAULT_MUNICIPALITIES
-from tests.lastresort.conftest import Env, hsa, unit
+from tests.lastresort.conftest import YEAR, Env, hsa, unit
 
 
 def test_demo_designates_settles_and_is_idempotent(env: Env) -> None:
@@ -51,3 +55,21 @@ def test_demo_designates_settles_and_is_idempotent(env: Env) -> None:
     demo.load(env.settings, transports=transports)
     audit_after = env.client.get("/v1/audit?limit=500", headers=env.admin).json()["items"]
     assert len(audit_after) == len(audit_before)
+
+
+def test_before_the_years_last_count_date_the_demo_leaves_it_unsettled_and_says_so(
+    make_env: Callable[..., Env], capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = make_env(today=dt.date(YEAR, 12, 1))  # the payment demo's year is YEAR already
+    for code in DEFAULT_MUNICIPALITIES:
+        env.listing.add(unit(f"R{code}", municipality=code), 1000)
+    env.payment.approve_year({hsa(f"R{code}"): "2000000.00" for code in DEFAULT_MUNICIPALITIES})
+    transports = {
+        "listing": httpx.MockTransport(env.listing.handler),
+        "payment": httpx.MockTransport(env.payment.handler),
+        "lastresort": env.client._transport,
+    }
+    demo.load(env.settings, transports=transports)
+    assert len(env.client.get(f"/v1/designations/{YEAR}", headers=env.admin).json()["designations"])
+    assert env.client.get(f"/v1/settlements/{YEAR}", headers=env.admin).status_code == 404
+    assert f"it can be settled from {YEAR}-12-31" in capsys.readouterr().out

@@ -17,7 +17,7 @@ from services.lastresort.main import create_app
 from shared.db import make_engine
 from shared.settings import Settings
 from shared.values import INT32_MAX
-from tests.lastresort.conftest import YEAR, Env, FakeListing, FakePayment, hsa, unit
+from tests.lastresort.conftest import TODAY, YEAR, Env, FakeListing, FakePayment, hsa, unit
 from tests.lastresort.test_api import DEFICIT_MODEL, P1, R1, R2, designate_and_account, region
 from tests.security.conftest import snapshot
 
@@ -320,7 +320,9 @@ def test_a_provider_token_is_limited_on_a_last_resort_read(
 ) -> None:
     url = new_database_url("lastresort")
     migrate(url)
-    settings = Settings(env="test", provider_rate_per_s=0.01, provider_burst=3)
+    settings = Settings(
+        env="test", provider_rate_per_s=0.01, provider_burst=3, halsoval_today=TODAY
+    )
     listing, payment = FakeListing(), FakePayment()
     app = create_app(
         settings,

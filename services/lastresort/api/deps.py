@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from pydantic import Field
 from services.lastresort.clients import Peers
 from services.lastresort.settings import LastResortConfig
 from shared.auth import Principal, Role, require_roles
+from shared.clock import business_today
 from shared.context import ServiceContext, context_of
 from shared.deps import AuditDep, ReadSessionDep, SessionDep, get_session
 from shared.deps import RequestIdDep as RequestId
@@ -29,6 +31,7 @@ __all__ = [
     "RequestId",
     "SessionDep",
     "SettlementReaders",
+    "TodayDep",
     "Version",
     "Year",
     "get_session",
@@ -52,8 +55,14 @@ def get_config(request: Request) -> LastResortConfig:
     return context_of(request.app, LastResortContext).config
 
 
+def get_today(request: Request) -> dt.date:
+    """The business date (HALSOVAL_TODAY, else today in Europe/Stockholm)."""
+    return business_today(context_of(request.app, LastResortContext).settings)
+
+
 PeersDep = Annotated[Peers, Depends(get_peers)]
 ConfigDep = Annotated[LastResortConfig, Depends(get_config)]
+TodayDep = Annotated[dt.date, Depends(get_today)]
 
 # The years a designation, model, account or settlement may be for (2000..2100).
 Year = Annotated[YearValue, Path()]

@@ -16,6 +16,7 @@ from services.lastresort.api.deps import (
     RequestId,
     SessionDep,
     SettlementReaders,
+    TodayDep,
     Version,
     Year,
 )
@@ -54,11 +55,13 @@ def post_settlement(
     peers: PeersDep,
     rid: RequestId,
     response: Response,
+    today: TodayDep,
     principal: AdminOnly,
 ) -> SettlementResult:
     """Compute the year's settlement for a care type. New inputs make a new version (201) and keep
     the old ones; identical inputs store nothing and answer the newest version (200). Refused
-    (409) without designations, a model, accounts, or an approved payment run for every period, and
+    (409) before the year's last count date (31 December; the answer says from when), without
+    designations, a model, accounts, or an approved payment run for every period, and
     when a figure would exceed what an amount carries (10^12 SEK); a peer away is 503, a peer
     answering outside its contract 502. Nothing is stored then."""
     outcome = service.settle(
@@ -69,6 +72,7 @@ def post_settlement(
         request_id=rid,
         year=body.year,
         care_type=body.care_type,
+        today=today,
     )
     rendered = render.settlement(outcome.stored)
     response.status_code = 201 if outcome.created else 200

@@ -6,6 +6,7 @@ settled yet using the `lacking_*` rules here; `settle` then only computes.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -65,6 +66,23 @@ class Settled:
     @property
     def total_neutrality(self) -> Decimal:
         return sum((s.total_neutrality for s in self.scopes), ZERO)
+
+
+def last_count_date(year: int) -> dt.date:
+    """The year's last count date, 31 December: neutrality counts the listed on it, and no
+    month of the year counts later under any count-date rule (its December counts on 30
+    November, 1 or 31 December). From that day on everything a settlement reads has happened."""
+    return dt.date(year, 12, 31)
+
+
+def too_early(year: int, *, today: dt.date) -> str | None:
+    """Why the year cannot be settled on `today` (the business date), or None when it can.
+    One rule for every method: a settlement is the year's account, made once its last count
+    date has come."""
+    last = last_count_date(year)
+    if last <= today:
+        return None
+    return f"the {year} settlement's last count date is {last}; it can be settled from {last}"
 
 
 def effective_applies_to(care_type: str, present: Collection[str]) -> str | None:
