@@ -6,10 +6,12 @@ from typing import Annotated, Any
 
 import typer
 
+from services.lastresort.clients import Peers
 from services.lastresort.db.migrate import migrate as migrate_db
-from services.lastresort.settings import LastResortConfig, database_url
+from services.lastresort.settings import database_url
 from shared.audit_api import add_audit_verify_command
 from shared.cli import call_service
+from shared.errors import HalsovalError
 from shared.settings import get_settings
 
 app = typer.Typer(
@@ -26,8 +28,16 @@ def migrate() -> None:
 
 @app.command()
 def municipalities() -> None:
-    """The municipalities where the region must keep a unit (LASTRESORT_MUNICIPALITIES)."""
-    typer.echo(" ".join(LastResortConfig().municipality_codes))
+    """The municipalities where the region must keep a unit: the region's, as the running
+    listing service answers them (GET /v1/region, from its REGION_CODE)."""
+    peers = Peers.connect(get_settings())
+    try:
+        typer.echo(" ".join(peers.listing.region_municipalities()))
+    except HalsovalError as exc:
+        typer.echo(f"refused: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        peers.close()
 
 
 def _call(

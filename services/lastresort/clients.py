@@ -9,16 +9,19 @@ count the database cannot hold) breaks the contract too: 502, before anything is
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 from pydantic import TypeAdapter
 
+from services.lastresort.settings import DEFAULT_REGION_CACHE_S
 from shared.errors import BadGateway
 from shared.http import ServiceClient
 from shared.period import Period
 from shared.schemas.common import CareType
-from shared.schemas.listing import Counts, Unit
+from shared.schemas.listing import Counts, Region, Unit
 from shared.schemas.payment import RunStatus, StatementList
 from shared.settings import Settings
 from shared.values import INT32_MAX
@@ -28,6 +31,7 @@ CALLER = "lastresort"
 _UNIT = TypeAdapter(Unit)
 _UNITS = TypeAdapter(list[Unit])
 _COUNTS = TypeAdapter(Counts)
+_REGION = TypeAdapter(Region)
 _STATEMENTS = TypeAdapter(StatementList)
 
 
@@ -42,8 +46,51 @@ def _check_name(unit: Unit, path: str) -> None:
 
 
 class ListingClient:
-    def __init__(self, client: ServiceClient) -> None:
+    def __init__(
+        self,
+        client: ServiceClient,
+        *,
+        region_cache_s: float = DEFAULT_REGION_CACHE_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.client = client
+        self.region_cache_s = region_cache_s
+        self._clock = clock
+        # (when fetched, the answer): one per process, replaced whole (no lock needed: two
+        # threads that miss at once both fetch, and either answer is the region's).
+        self._region: tuple[float, Region] | None = None
+
+    def region(self) -> Region:
+        """The region and its municipalities (GET /v1/region), reused for `region_cache_s`
+        seconds. A listing service that is away is a 503 as for any call: nothing stale is
+        answered in its place."""
+        cached = self._region
+        now = self._clock()
+        if cached is not None and now - cached[0] < self.region_cache_s:
+            return cached[1]
+        path = "/v1/region"
+        found = self.client.get(path, _REGION)
+        codes = [m.code for m in found.municipalities]
+        if not codes:
+            raise _outside("listing", path, "a region without municipalities")
+        if len(set(codes)) != len(codes):
+            raise _outside("listing", path, "a municipality listed twice")
+        counties = set(found.county_codes)
+        foreign = [
+            m.code
+            for m in found.municipalities
+            if m.county_code not in counties or m.code[:2] != m.county_code
+        ]
+        if foreign:
+            raise _outside(
+                "listing", path, f"municipalities outside its counties: {', '.join(foreign)}"
+            )
+        self._region = (now, found)
+        return found
+
+    def region_municipalities(self) -> tuple[str, ...]:
+        """The codes of the region's municipalities, in code order."""
+        return tuple(sorted(m.code for m in self.region().municipalities))
 
     def unit(self, hsa_id: str) -> Unit | None:
         """The unit, or None when the listing service does not know it."""
@@ -122,13 +169,15 @@ class Peers:
         *,
         listing_transport: httpx.BaseTransport | None = None,
         payment_transport: httpx.BaseTransport | None = None,
+        region_cache_s: float = DEFAULT_REGION_CACHE_S,
     ) -> Peers:
         """Tests pass transports to fake the peers."""
         return cls(
             listing=ListingClient(
                 ServiceClient(
                     caller=CALLER, peer="listing", settings=settings, transport=listing_transport
-                )
+                ),
+                region_cache_s=region_cache_s,
             ),
             payment=PaymentClient(
                 ServiceClient(

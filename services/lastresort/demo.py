@@ -24,7 +24,6 @@ import httpx
 import typer
 
 from services.lastresort.domain.designation import active_in_year
-from services.lastresort.settings import LastResortConfig
 from shared.auth import mint_token
 from shared.clock import business_today, latest_full_year
 from shared.money import format_sek
@@ -88,7 +87,6 @@ def _revenue(payment: httpx.Client, year: int) -> dict[str, Decimal] | None:
 
 def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | None = None) -> None:
     """Load the demo's last-resort data; `transports` (by service name) lets tests fake peers."""
-    municipalities = LastResortConfig().municipality_codes
     token = mint_token(settings, sub="demo:admin", roles=["region_admin"])
     year = demo_year(settings)
     transports = transports or {}
@@ -104,6 +102,9 @@ def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | Non
     with client("listing") as listing, client("payment") as payment, client("lastresort") as lr:
         units = listing.get("/v1/units")
         units.raise_for_status()
+        region = listing.get("/v1/region")
+        region.raise_for_status()
+        municipalities = tuple(m["code"] for m in region.json()["municipalities"])
         chosen = pick_units(units.json(), municipalities, year)
 
         current = lr.get(f"/v1/designations/{year}")

@@ -27,8 +27,12 @@ def create_app(
 ) -> FastAPI:
     """Tests pass transports (or ready peers) to fake the listing and payment services."""
     settings = settings or get_settings()
+    config = config or LastResortConfig()
     the_peers = peers or Peers.connect(
-        settings, listing_transport=listing_transport, payment_transport=payment_transport
+        settings,
+        listing_transport=listing_transport,
+        payment_transport=payment_transport,
+        region_cache_s=config.region_cache_s,
     )
     context = LastResortContext(
         name=SERVICE,
@@ -36,7 +40,7 @@ def create_app(
         db=Database(database_url or settings.database_url(SERVICE)),
         audit=AuditLog(audit_log, audit_head, settings.hash_key),
         peers=the_peers,
-        config=config or LastResortConfig(),
+        config=config,
         closers=[the_peers.close],
     )
     routers = (designations.router, models.router, accounts.router, settlements.router)

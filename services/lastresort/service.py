@@ -23,7 +23,6 @@ from services.lastresort.db import repository as repo
 from services.lastresort.domain import calculation as calc
 from services.lastresort.domain import settlement as domain
 from services.lastresort.domain.designation import designation_problem
-from services.lastresort.settings import LastResortConfig
 from shared.audit import AuditLog
 from shared.auth import Principal
 from shared.errors import BadGateway, Conflict, NotFound, Unprocessable
@@ -51,7 +50,6 @@ def put_designation(
     session: Session,
     audit: AuditLog,
     peers: Peers,
-    config: LastResortConfig,
     principal: Principal,
     request_id: str | None,
     year: int,
@@ -60,8 +58,9 @@ def put_designation(
     hsa_id: str,
 ) -> repo.DesignationRecord:
     """Name the unit carrying the responsibility: it must be a region-owned unit of the care type,
-    in the municipality and active in the year, as the listing service knows it (422 otherwise)."""
-    if municipality_code not in config.municipality_codes:
+    in the municipality and active in the year, as the listing service knows it (422 otherwise).
+    The region's municipalities are the listing service's (GET /v1/region)."""
+    if municipality_code not in peers.listing.region_municipalities():
         raise Unprocessable(
             f"municipality {municipality_code} is not one of the region's municipalities",
             errors=[{"field": "municipality_code", "message": "not a municipality of the region"}],
@@ -111,16 +110,16 @@ class Designations:
 
 
 def designations(
-    *, session: Session, config: LastResortConfig, year: int, care_type: CareType | None
+    *, session: Session, peers: Peers, year: int, care_type: CareType | None
 ) -> Designations:
-    """The year's designations and, per care type, the region's municipalities without one."""
+    """The year's designations and, per care type, the region's municipalities (the listing
+    service's) without one."""
+    municipalities = peers.listing.region_municipalities()
     with session.begin():
         rows = repo.list_designations(session, year=year, care_type=care_type)
     have = {(r.care_type, r.municipality_code) for r in rows}
     types = [care_type] if care_type else list(CareType)
-    missing = [
-        (t, code) for t in types for code in config.municipality_codes if (t, code) not in have
-    ]
+    missing = [(t, code) for t in types for code in municipalities if (t, code) not in have]
     return Designations(designations=rows, missing=missing)
 
 
@@ -137,7 +136,7 @@ def put_model(
     *,
     session: Session,
     audit: AuditLog,
-    config: LastResortConfig,
+    peers: Peers,
     principal: Principal,
     request_id: str | None,
     year: int,
@@ -145,9 +144,11 @@ def put_model(
     model: FixedSumModel | DeficitCappedModel,
 ) -> ModelPut:
     """Set the year's model for all care types (care_type None) or for one; unchanged when
-    identical, updated in place while unused, else a new version."""
+    identical, updated in place while unused, else a new version. A fixed sum names only the
+    region's municipalities (the listing service's, read before the transaction)."""
     if isinstance(model, FixedSumModel):
-        foreign = sorted(set(model.annual_sek_by_municipality) - set(config.municipality_codes))
+        region = set(peers.listing.region_municipalities())
+        foreign = sorted(set(model.annual_sek_by_municipality) - region)
         if foreign:
             raise Unprocessable(
                 "annual_sek_by_municipality names municipalities outside the region: "

@@ -1,22 +1,20 @@
-"""The last-resort service's view of the settings, plus its own: the region's municipalities.
+"""The last-resort service's view of the settings, plus its own.
 
-The municipalities where the region must keep a unit are data, not code:
-LASTRESORT_MUNICIPALITIES (space- or comma-separated four-digit codes) overrides the
-Region Jämtland Härjedalen default.
+The municipalities where the region must keep a unit are the region's, and the listing service
+is their one source (GET /v1/region, from its REGION_CODE and SCB's list): this service keeps no
+list of its own, only how long it may reuse the answer.
 """
 
 from __future__ import annotations
 
-import re
-
-from pydantic import field_validator
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.patterns import MUNICIPALITY
 from shared.settings import ServiceName, Settings
 
-# Ragunda, Bräcke, Krokom, Strömsund, Åre, Berg, Härjedalen, Östersund.
-DEFAULT_MUNICIPALITIES = ("2303", "2305", "2309", "2313", "2321", "2326", "2361", "2380")
+# Seconds a process reuses the listing service's answer to GET /v1/region: reference data that
+# changes with SCB's list or a region's REGION_CODE, never between two requests of one task.
+DEFAULT_REGION_CACHE_S = 60.0
 
 
 class LastResortConfig(BaseSettings):
@@ -24,24 +22,7 @@ class LastResortConfig(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="LASTRESORT_", env_file=None, extra="ignore")
 
-    municipalities: str = " ".join(DEFAULT_MUNICIPALITIES)
-
-    @field_validator("municipalities")
-    @classmethod
-    def _codes(cls, value: str) -> str:
-        codes = [c for c in re.split(r"[\s,]+", value.strip()) if c]
-        if not codes:
-            raise ValueError("at least one municipality code is required")
-        bad = [c for c in codes if not MUNICIPALITY.fullmatch(c)]
-        if bad:
-            raise ValueError(f"municipality codes are four digits: {', '.join(bad)}")
-        if len(set(codes)) != len(codes):
-            raise ValueError("municipality codes repeat")
-        return " ".join(codes)
-
-    @property
-    def municipality_codes(self) -> tuple[str, ...]:
-        return tuple(self.municipalities.split())
+    region_cache_s: float = Field(default=DEFAULT_REGION_CACHE_S, ge=0, le=3600)
 
 
 SERVICE: ServiceName = "lastresort"

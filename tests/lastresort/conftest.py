@@ -55,14 +55,39 @@ def unit(
 Fault = Callable[[httpx.Request], httpx.Response | None]
 
 
+# The region's municipalities as the fake listing service answers GET /v1/region: Jämtland's.
+JAMTLAND = {
+    "2303": "Ragunda",
+    "2305": "Bräcke",
+    "2309": "Krokom",
+    "2313": "Strömsund",
+    "2321": "Åre",
+    "2326": "Berg",
+    "2361": "Härjedalen",
+    "2380": "Östersund",
+}
+
+
 @dataclass
 class FakeListing:
-    """Units by HSA-id and listed counts by (date, care type)."""
+    """Units by HSA-id, listed counts by (date, care type) and the region's municipalities."""
 
     units: dict[str, dict[str, Any]] = field(default_factory=dict)
     counts: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     fault: Fault | None = None
+    region_code: str = "23"
+    municipalities: dict[str, str] = field(default_factory=lambda: dict(JAMTLAND))
+
+    def region(self) -> dict[str, Any]:
+        return {
+            "code": self.region_code,
+            "county_codes": sorted({c[:2] for c in self.municipalities}),
+            "municipalities": [
+                {"code": c, "name": n, "county_code": c[:2]}
+                for c, n in sorted(self.municipalities.items())
+            ],
+        }
 
     def add(self, u: dict[str, Any], listed: int | None = None) -> None:
         self.units[u["hsa_id"]] = u
@@ -75,6 +100,8 @@ class FakeListing:
         if self.fault is not None and (faulty := self.fault(request)) is not None:
             return faulty
         path = request.url.path
+        if path == "/v1/region":
+            return httpx.Response(200, json=self.region())
         if path == "/v1/units":
             return httpx.Response(200, json=list(self.units.values()))
         if path.startswith("/v1/units/"):

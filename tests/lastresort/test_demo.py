@@ -9,13 +9,12 @@ import httpx
 import pytest
 
 from services.lastresort import demo
-from services.lastresort.settings import DEFAULT_MUNICIPALITIES
-from tests.lastresort.conftest import YEAR, Env, hsa, unit
+from tests.lastresort.conftest import JAMTLAND, YEAR, Env, hsa, unit
 
 
 def test_demo_designates_settles_and_is_idempotent(env: Env) -> None:
     totals: dict[str, str] = {}
-    for i, code in enumerate(DEFAULT_MUNICIPALITIES):
+    for i, code in enumerate(JAMTLAND):
         env.listing.add(unit(f"R{code}", municipality=code), 1000 + i)
         env.listing.add(unit(f"P{code}", municipality=code, ownership="private"), 400)
         totals[hsa(f"R{code}")] = "2000000.00"
@@ -61,9 +60,9 @@ def test_before_the_years_last_count_date_the_demo_leaves_it_unsettled_and_says_
     make_env: Callable[..., Env], capsys: pytest.CaptureFixture[str]
 ) -> None:
     env = make_env(today=dt.date(YEAR, 12, 1))  # the payment demo's year is YEAR already
-    for code in DEFAULT_MUNICIPALITIES:
+    for code in JAMTLAND:
         env.listing.add(unit(f"R{code}", municipality=code), 1000)
-    env.payment.approve_year({hsa(f"R{code}"): "2000000.00" for code in DEFAULT_MUNICIPALITIES})
+    env.payment.approve_year({hsa(f"R{code}"): "2000000.00" for code in JAMTLAND})
     transports = {
         "listing": httpx.MockTransport(env.listing.handler),
         "payment": httpx.MockTransport(env.payment.handler),

@@ -11,7 +11,6 @@ from services.lastresort.api import render
 from services.lastresort.api.deps import (
     AdminOnly,
     AuditDep,
-    ConfigDep,
     PeersDep,
     ReadSessionDep,
     ReferenceReaders,
@@ -44,17 +43,16 @@ def put_designation(
     session: SessionDep,
     audit: AuditDep,
     peers: PeersDep,
-    config: ConfigDep,
     rid: RequestId,
     principal: AdminOnly,
 ) -> Designation:
     """Name the unit carrying the responsibility: it must be a region-owned unit of the care type,
-    in the municipality and active in the year, as the listing service knows it (422 otherwise)."""
+    in one of the region's municipalities (GET /v1/region of the listing service) and active in
+    the year, as the listing service knows it (422 otherwise)."""
     stored = service.put_designation(
         session=session,
         audit=audit,
         peers=peers,
-        config=config,
         principal=principal,
         request_id=rid,
         year=year,
@@ -65,16 +63,17 @@ def put_designation(
     return render.designation(stored)
 
 
-@router.get("/{year}", response_model=DesignationList)
+@router.get("/{year}", response_model=DesignationList, responses=problem_responses(502))
 def get_designations(
     year: Year,
     session: ReadSessionDep,
-    config: ConfigDep,
+    peers: PeersDep,
     principal: ReferenceReaders,
     care_type: Annotated[CareType | None, Query()] = None,
 ) -> DesignationList:
-    """The year's designations and, per care type, the region's municipalities without one."""
-    found = service.designations(session=session, config=config, year=year, care_type=care_type)
+    """The year's designations and, per care type, the region's municipalities (the listing
+    service's GET /v1/region) without one."""
+    found = service.designations(session=session, peers=peers, year=year, care_type=care_type)
     return DesignationList(
         year=year,
         designations=[render.designation(d) for d in found.designations],

@@ -15,7 +15,7 @@ from services.lastresort.api import render
 from services.lastresort.api.deps import (
     AdminOnly,
     AuditDep,
-    ConfigDep,
+    PeersDep,
     ReadSessionDep,
     ReferenceReaders,
     RequestId,
@@ -137,7 +137,7 @@ _PUT_RESPONSES: dict[int | str, dict[str, Any]] = {
             }
         },
     },
-    **problem_responses(409),
+    **problem_responses(409, 502),
 }
 
 
@@ -152,7 +152,7 @@ def put_model(
     body: Annotated[dict[str, Any], Body()],
     session: SessionDep,
     audit: AuditDep,
-    config: ConfigDep,
+    peers: PeersDep,
     rid: RequestId,
     response: Response,
     principal: AdminOnly,
@@ -174,7 +174,7 @@ def put_model(
     put = service.put_model(
         session=session,
         audit=audit,
-        config=config,
+        peers=peers,
         principal=principal,
         request_id=rid,
         year=year,
