@@ -136,6 +136,8 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
             "DEMO": "0",
             "DATA_DIR": str(tmp),
             "AUTH_SECRET": "integration-secret-0123456789abcdef",
+            # The business date, fixed: the scenario pays and settles 2026, whatever the calendar.
+            "HALSOVAL_TODAY": "2027-01-15",
             **{f"{s.upper()}_DATABASE_URL": db_urls[s] for s in SERVICES},
             **{f"{s.upper()}_PORT": str(ports[s]) for s in SERVICES},
             **{f"{s.upper()}_URL": f"http://127.0.0.1:{ports[s]}" for s in SERVICES},

@@ -42,6 +42,9 @@ ISSUER = "https://idp.region.test"
 AUDIENCE = "halsoval-test"
 KID = "region-key-1"
 YEAR = 2026
+# The business date, fixed and relative to YEAR: every month of YEAR can run and the year can be
+# settled, whatever the calendar says.
+TODAY = dt.date(YEAR + 1, 1, 15)
 A = "SE2321000207-A001"  # the victim provider's unit
 B = "SE2321000207-B002"  # the attacking provider's unit
 PERSONS = [
@@ -107,6 +110,7 @@ def idp_settings(tmp: Path) -> Settings:
         auth_audience=AUDIENCE,
         service_token_file=token_file,
         audit_hash_key="security-test-key",
+        halsoval_today=TODAY,
     )
 
 
