@@ -3,6 +3,10 @@
 The listing service is seeded first (units, register, a year of listing history), then
 the payment service runs and approves the year's months over HTTP, then the last-resort
 service designates units and settles the year. Each step is idempotent.
+
+The year is the latest whose every month has reached its count date on the business date
+(HALSOVAL_TODAY, else today in Europe/Stockholm), so the demo keeps loading as the calendar
+moves; the settlement waits for the year's 31 December.
 """
 
 from __future__ import annotations
@@ -12,12 +16,15 @@ import time
 
 import typer
 
+from shared.clock import business_today
 from shared.settings import Settings
 
 STEPS = ("listing", "payment", "lastresort")
 
 
 def load(settings: Settings) -> None:
+    set_by = " (HALSOVAL_TODAY)" if settings.halsoval_today else ""
+    typer.echo(f"demo: business date {business_today(settings)}{set_by}")
     for name in STEPS:
         started = time.perf_counter()
         module = importlib.import_module(f"services.{name}.demo")
