@@ -249,3 +249,24 @@ def test_last_resort_settlement_with_neutrality_over_http(region: RunningSystem)
         seen = _ok(provider.get("/v1/settlements/2026"))
     text = str(seen)
     assert PRIVATE_P in text and REGION_C not in text
+
+
+def test_no_run_or_settlement_before_its_count_date_over_http(region: RunningSystem) -> None:
+    """The running services measure against their business date (HALSOVAL_TODAY 2027-01-15):
+    2027-01 (counting on 2026-12-31) runs, 2027-02 (counting on 2027-01-31) does not, nor
+    does the settlement of 2027; each answer says from when, and nothing is stored."""
+    with region.client("payment", roles=["region_admin"], sub="it:admin") as admin:
+        _ok(admin.put("/v1/models/2027", json=MODEL), 200, 201)
+        early = admin.post("/v1/runs", json={"period": "2027-02"})
+        assert early.status_code == 409
+        assert early.json()["detail"] == (
+            "period 2027-02 counts on 2027-01-31; it can run from 2027-01-31"
+        )
+        assert _ok(admin.get("/v1/runs", params={"period": "2027-02"}))["runs"] == []
+        assert _ok(admin.post("/v1/runs", json={"period": "2027-01"}), 201)["count_date"] == (
+            "2026-12-31"
+        )
+    with region.client("lastresort", roles=["region_admin"], sub="it:admin") as lr:
+        refused = lr.post("/v1/settlements", json={"year": 2027, "care_type": "primary"})
+        assert refused.status_code == 409
+        assert "it can be settled from 2027-12-31" in refused.json()["detail"]
