@@ -82,6 +82,10 @@ class Settings(BaseSettings):
                 )
             if "*" in self.cors_origins:
                 raise ValueError("ENV=production refuses CORS_ORIGINS=*: list the allowed origins")
+            if self.halsoval_today is not None:
+                # A fixed business date is for tests and demos: in production it would let a
+                # month be paid before its count date, or stop every run after it.
+                raise ValueError("ENV=production refuses HALSOVAL_TODAY: the date is the real one")
             for name in ("listing", "payment", "lastresort"):
                 if self.database_url(name).startswith("sqlite"):
                     raise ValueError(

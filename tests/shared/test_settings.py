@@ -45,6 +45,12 @@ def test_production_refuses_sqlite() -> None:
         )
 
 
+def test_production_refuses_a_fixed_business_date() -> None:
+    urls = {f"{n}_database_url": PG.format(n) for n in ("listing", "payment", "lastresort")}
+    with pytest.raises(ValidationError, match="HALSOVAL_TODAY"):
+        Settings(env="production", auth_secret=STRONG, halsoval_today="2027-01-15", **urls)
+
+
 def test_production_starts_with_postgresql_and_its_own_secret() -> None:
     urls = {f"{n}_database_url": PG.format(n) for n in ("listing", "payment", "lastresort")}
     s = Settings(env="production", auth_secret=STRONG, **urls)
