@@ -369,3 +369,26 @@ def test_the_migration_carries_existing_listings_forward(
     engine.dispose()
     assert [r[0] for r in found] == ["0180", "2380"]
     assert municipalities == 290
+
+
+# --- the synthetic regions ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("profile", ["rjh", "stockholm", "national"])
+def test_generated_regions_use_real_codes_of_their_region(profile: str, tmp_path: Path) -> None:
+    """What the demo and the benchmarks load passes the region's rules under REGION_CODES."""
+    from services.listing.synthetic import REGION_CODES, generate
+
+    files = generate(residents=3_000, units=300, seed=1, out_dir=tmp_path, profile=profile)
+    known = {m.code for m in vendored_municipalities()}
+    scope = ListingConfig(region_code=REGION_CODES[profile]).region
+    units = json.loads(files.units_json.read_text(encoding="utf-8"))
+    assert all(
+        u["municipality_code"] in known and scope.covers(u["municipality_code"]) for u in units
+    )
+    with files.register_csv.open(encoding="utf-8") as f:
+        rows = [line.split(",") for line in f.read().splitlines()[1:]]
+    assert rows and all(r[1] in known and scope.covers(r[1]) for r in rows)
+    assert all(r[2] == "" or r[2][:4] == r[1] for r in rows)
+    if profile == "national":
+        assert len({u["municipality_code"] for u in units}) == 290

@@ -12,10 +12,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.listing.synthetic.geography import PROFILES, build_region
+from services.listing.synthetic.geography import PROFILES, REGION_CODES, build_region
 from services.listing.synthetic.population import write_population
 
-__all__ = ["DEFAULT_AS_OF", "PROFILES", "GeneratedFiles", "generate"]
+__all__ = ["DEFAULT_AS_OF", "PROFILES", "REGION_CODES", "GeneratedFiles", "generate"]
 
 # The last day of the generated year of listing changes: fixed, so a seed gives the same files
 # on any day. Counts on or after it see the final state of every history.

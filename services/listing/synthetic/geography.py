@@ -2,9 +2,11 @@
 
 Three profiles: "rjh" (Region Jämtland Härjedalen's 8 municipalities, real codes, real
 towns and approximate road distances to Östersund hospital), "stockholm" (Region
-Stockholm's 26 municipalities, real codes, approximate centres) and "national"
-(~290 synthetic municipalities spread over Sweden). Numbers are approximate 2024
-figures: good enough to give the data the right shape, not official statistics.
+Stockholm's 26 municipalities, real codes, approximate centres) and "national" (Sweden's
+290 municipalities, real codes and names from SCB's list, synthetic places and sizes).
+Numbers are approximate 2024 figures: good enough to give the data the right shape, not
+official statistics. DeSO codes are synthetic but of SCB's form and always of the person's
+municipality. The listing service serving a profile runs with REGION_CODES[profile].
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from services.listing.db.reference import MunicipalityRecord, vendored_municipalities
+
 PROFILES = ("rjh", "stockholm", "national")
+# The REGION_CODE a listing service loading the profile serves (Jämtland, Stockholm, Sweden).
+REGION_CODES = {"rjh": "23", "stockholm": "01", "national": "SE"}
 
 # Municipality code, name, approximate 2024 population, centre (lat, lon), spread in km of
 # where people live around the centre, road km from the centre to the county hospital.
@@ -207,20 +213,22 @@ def _municipalities(profile: str, residents: int, rng: random.Random) -> list[Mu
                 km = round(haversine_km(lat, lon, *hospital) * _ROAD_FACTOR + 2.0, 1)
             out.append(Municipality(code, name, pop, lat, lon, spread, km, hospital))
         return out
-    # national: 21 counties, ~290 municipalities, Zipf-like sizes, spread over Sweden's extent.
-    n = 290
-    counties = [1, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 17, 18, 19, 20, 21, 22, 23, 24, 25]
+    # national: SCB's 290 municipalities in their 21 counties, Zipf-like sizes, spread over
+    # Sweden's extent.
+    by_county: dict[str, list[MunicipalityRecord]] = {}
+    for record in vendored_municipalities():
+        by_county.setdefault(record.county_code, []).append(record)
+    n = sum(len(members) for members in by_county.values())
     base = [int(1_000_000 / (i + 1) ** 0.8) for i in range(n)]
     rng.shuffle(base)
     pops = scale_largest_remainder(base, residents)
     out = []
-    per_county = _allocate([1] * len(counties), n, 1)
     i = 0
-    for county, count in zip(counties, per_county, strict=True):
+    for _county, members in sorted(by_county.items()):
         # A county is a box somewhere in Sweden; its hospital at its first municipality.
         c_lat, c_lon = rng.uniform(55.6, 66.0), rng.uniform(12.5, 20.5)
         hospital = (c_lat, c_lon)
-        for j in range(count):
+        for j, record in enumerate(members):
             lat, lon = (
                 offset(c_lat, c_lon, rng.uniform(-80, 80), rng.uniform(-60, 60))
                 if j
@@ -230,8 +238,8 @@ def _municipalities(profile: str, residents: int, rng: random.Random) -> list[Mu
             spread = 4.0 + 25.0 * rng.random()
             out.append(
                 Municipality(
-                    f"{county:02d}{10 + j * 2:02d}",
-                    f"Kommun {county:02d}{10 + j * 2:02d}",
+                    record.code,
+                    record.name,
                     pops[i],
                     lat,
                     lon,
