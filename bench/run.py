@@ -35,6 +35,7 @@ import psycopg
 
 from bench import report
 from bench.load import run_load
+from services.listing.synthetic import REGION_CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTH_SECRET = "bench-secret-0123456789abcdef-0123456789abcdef"
@@ -123,6 +124,8 @@ class Bench:
                 "PROVIDER_RATE_PER_S": "1000000",
                 "PROVIDER_BURST": "1000000",
                 "MAX_BODY_BYTES": str(50 * 1024 * 1024),
+                # The generated region's counties (01 Stockholm, SE the whole country).
+                "REGION_CODE": REGION_CODES[self.size.profile],
             }
         )
 

@@ -46,6 +46,7 @@ from tests.security.conftest import (
 PUBLIC_TO_PROVIDERS = {
     ("listing", "GET", "/v1/units"),  # the region's care units (names, places) are public
     ("listing", "GET", "/v1/units/{hsa_id}"),
+    ("listing", "GET", "/v1/region"),  # the region's municipalities: reference data, no unit
     ("lastresort", "GET", "/v1/designations/{year}"),  # who is designated is a public decision
     ("lastresort", "GET", "/v1/models/{year}"),  # the compensation model is public
 }

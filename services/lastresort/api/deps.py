@@ -23,7 +23,6 @@ __all__ = [
     "AccountReaders",
     "AdminOnly",
     "AuditDep",
-    "ConfigDep",
     "LastResortContext",
     "PeersDep",
     "ReadSessionDep",
@@ -51,17 +50,12 @@ def get_peers(request: Request) -> Peers:
     return context_of(request.app, LastResortContext).peers
 
 
-def get_config(request: Request) -> LastResortConfig:
-    return context_of(request.app, LastResortContext).config
-
-
 def get_today(request: Request) -> dt.date:
     """The business date (HALSOVAL_TODAY, else today in Europe/Stockholm)."""
     return business_today(context_of(request.app, LastResortContext).settings)
 
 
 PeersDep = Annotated[Peers, Depends(get_peers)]
-ConfigDep = Annotated[LastResortConfig, Depends(get_config)]
 TodayDep = Annotated[dt.date, Depends(get_today)]
 
 # The years a designation, model, account or settlement may be for (2000..2100).
