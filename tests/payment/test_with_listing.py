@@ -121,3 +121,46 @@ def test_a_future_birth_is_refused_at_import_and_a_planted_one_stops_runs_with_4
             detail = run.json()["detail"]
             assert "birth_after_count_date" in detail and "1 person" in detail
             assert pc.get("/v1/runs", headers=ADMIN).json()["runs"] == []
+
+
+def test_a_resident_of_another_region_is_listed_but_never_paid_for(
+    new_database_url: Callable[[str], str],
+) -> None:
+    """Listing across county lines is allowed; the home region pays, so the counts answer such
+    a resident apart (out_of_region) and the run pays the unit for its own residents only."""
+    lurl, purl = new_database_url("listing"), new_database_url("payment")
+    migrate_listing(lurl)
+    migrate_payment(purl)
+    local = make_identity_number(dt.date(1970, 4, 2), 411)
+    stockholmer = make_identity_number(dt.date(1971, 5, 3), 412)
+    header = (
+        "personnummer,municipality_code,deso_code,lat,lon,protected_identity,deceased_on,"
+        "moved_out_on\n"
+    )
+    rows = (
+        f"{local},2380,2380C1010,63.18,14.64,false,,\n"
+        f"{stockholmer},0180,0180C1010,59.3,18.0,false,,\n"  # Stockholm: another region
+    )
+    with TestClient(listing_app(SETTINGS, database_url=lurl)) as lc:
+        assert lc.put(f"/v1/units/{A}", json=_unit("40"), headers=ADMIN).status_code == 201
+        r = lc.post(
+            "/v1/register/import",
+            content=(header + rows).encode(),
+            headers={**ADMIN, "Content-Type": "text/csv"},
+        )
+        assert r.status_code == 200, r.text
+        for person in (local, stockholmer):
+            body = {"personnummer": person, "hsa_id": A, "valid_from": "2025-01-01"}
+            r = lc.post("/v1/listings", json={**body, "reason": "choice"}, headers=ADMIN)
+            assert r.status_code == 201, r.text
+        counts = lc.get("/v1/counts", params={"date": "2026-02-28"}, headers=ADMIN).json()
+        (unit,) = counts["units"]
+        assert (unit["listed"], unit["out_of_region"], counts["total"]) == (1, 1, 1)
+        with TestClient(
+            payment_app(SETTINGS, database_url=purl, listing_transport=lc._transport)
+        ) as pc:
+            assert pc.put("/v1/models/2026", json=example_model(), headers=ADMIN).status_code == 201
+            run = pc.post("/v1/runs", json={"period": "2026-03"}, headers=ADMIN)
+            assert run.status_code == 201, run.text
+            st = pc.get("/v1/statements?period=2026-03", headers=ADMIN).json()["statements"]
+            assert [(s["hsa_id"], s["listed"]) for s in st] == [(A, 1)]
