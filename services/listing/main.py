@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.listing.api import counts, listings, region, register, units
+from services.listing.api import changes, counts, listings, region, register, units
 from services.listing.api.deps import ListingContext
 from services.listing.db.models import audit_head, audit_log
 from services.listing.settings import (
@@ -38,5 +38,12 @@ def create_app(
         audit=AuditLog(audit_log, audit_head, settings.hash_key),
         region=(config or ListingConfig()).region,
     )
-    routers = (units.router, register.router, listings.router, counts.router, region.router)
+    routers = (
+        units.router,
+        register.router,
+        listings.router,
+        counts.router,
+        region.router,
+        changes.router,
+    )
     return build_service(context, routers, large_body_paths=(REGISTER_IMPORT_PATH,))

@@ -14,6 +14,7 @@ from typing import IO
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.listing.db import changes as changes_repo
 from services.listing.db import counts as counts_repo
 from services.listing.db import defaults as defaults_repo
 from services.listing.db import listings as listings_repo
@@ -21,6 +22,7 @@ from services.listing.db import problems as problems_repo
 from services.listing.db import reference as reference_repo
 from services.listing.db import units as units_repo
 from services.listing.db.bulk import CsvFile
+from services.listing.db.changes import ChangeEntry
 from services.listing.db.clock import as_utc, change_moment, read_moment
 from services.listing.db.listings import ListingRecord, NewListing, StoredListingRecord
 from services.listing.db.listings_import import import_listings
@@ -40,9 +42,18 @@ from services.listing.domain.region import RegionScope
 from shared.audit import AuditLog
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, Unprocessable
-from shared.ids import parse_identity_number, today_in_sweden
+from shared.ids import keyed_hash, parse_identity_number, today_in_sweden
 from shared.schemas.common import CareType
-from shared.schemas.listing import Counts, Municipality, Region, Unit, UnitIn
+from shared.schemas.listing import (
+    Change,
+    ChangeFeed,
+    ChangeKind,
+    Counts,
+    Municipality,
+    Region,
+    Unit,
+    UnitIn,
+)
 
 # Called with how far a bulk import has read (bytes of the file).
 Progress = Callable[[int], None]
@@ -106,13 +117,14 @@ def save_unit(
 ) -> tuple[Unit, bool]:
     """Create or update a unit of the region; returns it and whether it was created."""
     with session.begin():
+        now = change_moment(session)
         problem = _outside_region(session, region, data.municipality_code)
         if problem is not None:
             raise Unprocessable(
                 f"unit {hsa_id}: municipality {problem}",
                 errors=[{"field": "municipality_code", "message": problem}],
             )
-        saved, created = units_repo.upsert_unit(session, hsa_id, data)
+        saved, created = _save_unit(session, hsa_id, data, now=now)
         audit.record(
             session,
             principal=principal,
@@ -144,9 +156,13 @@ def import_units(
         ]
         if outside:
             raise Unprocessable("the units file names units outside the region", errors=outside)
+        now = change_moment(session)
         for u in units:
-            _, new = units_repo.upsert_unit(
-                session, u.hsa_id, UnitIn.model_validate(u.model_dump(exclude={"hsa_id"}))
+            _, new = _save_unit(
+                session,
+                u.hsa_id,
+                UnitIn.model_validate(u.model_dump(exclude={"hsa_id"})),
+                now=now,
             )
             created += new
         audit.record(
@@ -157,6 +173,29 @@ def import_units(
             details={"created": created, "updated": len(units) - created},
         )
     return created, len(units) - created
+
+
+def _save_unit(
+    session: Session, hsa_id: str, data: UnitIn, *, now: dt.datetime
+) -> tuple[Unit, bool]:
+    """Upsert one unit and log the change: it can change counts from the earlier of its old
+    and new first day (a unit's attributes have no history yet)."""
+    before = units_repo.get_unit(session, hsa_id)
+    saved, created = units_repo.upsert_unit(session, hsa_id, data)
+    if before == saved:
+        return saved, created
+    starts = [data.active_from] + ([before.active_from] if before is not None else [])
+    changes_repo.record(
+        session,
+        ChangeEntry(
+            kind=ChangeKind.unit_changed.value,
+            care_type=data.care_type.value,
+            affects_from=min(starts),
+            hsa_id=hsa_id,
+        ),
+        now=now,
+    )
+    return saved, created
 
 
 # Listings
@@ -230,6 +269,18 @@ def create_listing(
             )
         new = NewListing(person, where.id, valid_from, None, reason.value, special_reason)
         listing_id = listings_repo.add_listing(session, new, now=now)
+        changes_repo.record(
+            session,
+            ChangeEntry(
+                kind=ChangeKind.listing_created.value,
+                reason=reason.value,
+                care_type=where.care_type,
+                affects_from=valid_from,
+                listing_id=listing_id,
+                person_id=person_id,
+            ),
+            now=now,
+        )
         audit.record(
             session,
             principal=principal,
@@ -335,6 +386,18 @@ def assign_defaults(
         assigned = listings_repo.add_listings(
             session, _default_listings(residents, units, on), now=now
         )
+        if assigned:
+            changes_repo.record(
+                session,
+                ChangeEntry(
+                    kind=ChangeKind.listings_assigned.value,
+                    reason=Reason.default.value,
+                    care_type=CareType.primary.value,
+                    affects_from=on,
+                    persons=assigned,
+                ),
+                now=now,
+            )
         audit.record(
             session,
             principal=principal,
@@ -411,14 +474,26 @@ def import_register_stream(
     merge and audit, or nothing at all (422 lists every bad row)."""
     with sessions() as session, session.begin():
         tick = (lambda _rows: progress(binary.tell())) if progress else None
+        now = change_moment(session)
         result = import_register(
             session,
             CsvFile(binary),
-            now=change_moment(session),
+            now=now,
             today=today_in_sweden(),
             municipalities=reference_repo.municipality_codes(session),
             progress=tick,
         )
+        if result.inserted or result.updated:
+            _, earliest = changes_repo.listings_recorded_at(session, now)
+            changes_repo.record(
+                session,
+                ChangeEntry(
+                    kind=ChangeKind.register_changed.value,
+                    affects_from=earliest,
+                    persons=result.inserted + result.updated,
+                ),
+                now=now,
+            )
         audit.record(
             session,
             principal=principal,
@@ -447,13 +522,25 @@ def import_listing_history(
     added."""
     with sessions() as session, session.begin():
         tick = (lambda _rows: progress(binary.tell())) if progress else None
+        now = change_moment(session)
         added = import_listings(
             session,
             CsvFile(binary),
-            now=change_moment(session),
+            now=now,
             today=today_in_sweden(),
             progress=tick,
         )
+        if added:
+            persons, earliest = changes_repo.listings_recorded_at(session, now)
+            changes_repo.record(
+                session,
+                ChangeEntry(
+                    kind=ChangeKind.listings_imported.value,
+                    affects_from=earliest,
+                    persons=persons,
+                ),
+                now=now,
+            )
         audit.record(
             session,
             principal=principal,
@@ -462,3 +549,37 @@ def import_listing_history(
             details={"source": "file", "added": added},
         )
     return added
+
+
+# The change feed
+
+
+def person_key(personnummer: str, hash_key: str) -> str:
+    """The feed's opaque key of a person: keyed, so it cannot be computed from a number
+    without the service's key, and apart from the audit log's hashes."""
+    return keyed_hash(f"change-feed:{personnummer}", hash_key)
+
+
+def read_changes(*, session: Session, after: int, limit: int, hash_key: str) -> ChangeFeed:
+    """Up to `limit` committed changes after cursor `after`, in commit order; `next_after` is
+    null once the page reaches the end of the log."""
+    with session.begin():
+        found = changes_repo.read(session, after=after, limit=limit + 1)
+    page = found[:limit]
+    changes = [
+        Change(
+            cursor=c.cursor,
+            recorded_at=c.recorded_at,
+            kind=ChangeKind(c.entry.kind),
+            reason=c.entry.reason,
+            care_type=CareType(c.entry.care_type) if c.entry.care_type else None,
+            affects_from=c.entry.affects_from,
+            affects_to=c.entry.affects_to,
+            listing_id=c.entry.listing_id,
+            person_key=person_key(c.personnummer, hash_key) if c.personnummer else None,
+            hsa_id=c.entry.hsa_id,
+            persons=c.entry.persons,
+        )
+        for c in page
+    ]
+    return ChangeFeed(changes=changes, next_after=page[-1].cursor if len(found) > limit else None)

@@ -111,3 +111,41 @@ class Counts(BaseModel):
     total: int
     units: list[UnitCount]
     excluded: list[Exclusion] = []
+
+
+class ChangeKind(StrEnum):
+    """What a change-feed entry records. A listing entry names its listing; an import or a
+    default assignment is one entry for all the persons it changed."""
+
+    listing_created = "listing_created"  # one listing (it may end the person's previous one)
+    listings_assigned = "listings_assigned"  # a default assignment: `persons` listed
+    listings_imported = "listings_imported"  # a listing-history import: `persons` with rows
+    register_changed = "register_changed"  # a register import: `persons` changed
+    unit_changed = "unit_changed"  # a unit created or edited (`hsa_id`)
+
+
+class Change(BaseModel):
+    """One committed change, with the range of count dates it can change (`affects_to` null:
+    open-ended; `affects_from` null: no count date). Never an identity number: `person_key` is
+    a keyed hash, stable per person, that a consumer with the right resolves through
+    GET /v1/listings/{listing_id}."""
+
+    cursor: int
+    recorded_at: dt.datetime
+    kind: ChangeKind
+    reason: str | None = None
+    care_type: CareType | None = None
+    affects_from: dt.date | None = None
+    affects_to: dt.date | None = None
+    listing_id: int | None = None
+    person_key: str | None = None
+    hsa_id: str | None = None
+    persons: int | None = None
+
+
+class ChangeFeed(BaseModel):
+    """A page of the feed; `next_after` is the cursor to ask after next, null when the page
+    reached the end."""
+
+    changes: list[Change]
+    next_after: int | None

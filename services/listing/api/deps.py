@@ -61,6 +61,19 @@ CountReaders = Annotated[
     ),
 ]
 
+# The change feed: no identity numbers, but who changed when is for the region and its systems.
+ChangeReaders = Annotated[
+    Principal, Depends(require_roles(Role.service, Role.region_admin, Role.ops))
+]
+
+
+def get_hash_key(request: Request) -> str:
+    """The service's key for opaque person keys (settings.hash_key)."""
+    return context_of(request.app, ListingContext).settings.hash_key
+
+
+HashKeyDep = Annotated[str, Depends(get_hash_key)]
+
 
 def get_snapshot_session(request: Request) -> Iterator[Session]:
     """A session for a read that needs one snapshot and the change-order lock (the counts).
@@ -88,7 +101,9 @@ __all__ = [
     "AdminOnly",
     "AdminOrService",
     "AuditDep",
+    "ChangeReaders",
     "CountReaders",
+    "HashKeyDep",
     "ListingContext",
     "ReadSessionDep",
     "RegionDep",
@@ -99,6 +114,7 @@ __all__ = [
     "UnitReaders",
     "counted_units",
     "get_audit",
+    "get_hash_key",
     "get_region",
     "get_session",
     "get_snapshot_session",

@@ -141,3 +141,22 @@ listing = Table(
         postgresql_where=CURRENT,
     ),
 )
+
+# The change feed (GET /v1/changes): one row per committed change, numbered gap-free in commit
+# order under the change-order lock (max + 1, never a sequence, which leaves gaps on rollback).
+# person_id, not the identity number: the feed hashes the person's key when it answers.
+change_log = Table(
+    "change_log",
+    metadata,
+    Column("cursor", BigId, primary_key=True, autoincrement=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("reason", String(20), nullable=True),
+    Column("care_type", String(10), nullable=True),
+    Column("affects_from", Date, nullable=True),
+    Column("affects_to", Date, nullable=True),
+    Column("listing_id", BigId, nullable=True),
+    Column("person_id", Integer, nullable=True),
+    Column("hsa_id", String(64), nullable=True),
+    Column("persons", Integer, nullable=True),
+)
