@@ -155,7 +155,9 @@ def test_a_new_listing_says_where_it_is_and_reading_it_is_audited(
     history = admin.post("/v1/listings/history", json={"personnummer": A}).json()["listings"]
     assert history[-1]["listing_id"] == row["listing_id"]
     assert admin.get("/v1/listings/999999").status_code == 404
-    for role in ("service", "ops"):
+    # A peer service following the change feed resolves a listing; ops sees no person.
+    assert listing.client("service").get(location).json()["personnummer"] == A
+    for role in ("ops", "provider", "finance_approver"):
         assert listing.client(role).get(location).status_code == 403
     engine = create_engine(listing.url)
     with engine.connect() as conn:
@@ -168,7 +170,7 @@ def test_a_new_listing_says_where_it_is_and_reading_it_is_audited(
     # The first listing, superseded when the new one ended it, is still readable by its id.
     old = admin.get(f"/v1/listings/{superseded}").json()
     assert old["superseded_at"] is not None and old["valid_to"] is None
-    assert audited_before == 1
+    assert audited_before == 2  # the region's read and the service's, each audited
     with engine.connect() as conn:
         audited = conn.execute(
             text(
@@ -177,7 +179,8 @@ def test_a_new_listing_says_where_it_is_and_reading_it_is_audited(
             )
         ).all()
     engine.dispose()
-    assert [a[0] for a in audited] == [str(row["listing_id"]), str(superseded)]
+    listing_id = str(row["listing_id"])
+    assert [a[0] for a in audited] == [listing_id, listing_id, str(superseded)]
     assert audited[0][1] is not None and A not in audited[0][1]
 
 

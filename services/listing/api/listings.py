@@ -87,12 +87,13 @@ def create_listing(
 @router.get("/{listing_id}", response_model=StoredListingOut)
 def get_listing(
     listing_id: ListingPath,
-    principal: AdminOnly,
+    principal: AdminOrService,
     session: SessionDep,
     audit: AuditDep,
     rid: RequestIdDep,
 ) -> StoredListingOut:
-    """One listing row as recorded (also a superseded one), with whom it is for; audited."""
+    """One listing row as recorded (also a superseded one), with whom it is for; audited. The
+    change feed names listings by id: a peer service (or the region) resolves them here."""
     found = service.get_listing(
         session=session, audit=audit, principal=principal, request_id=rid, listing_id=listing_id
     )
