@@ -151,6 +151,8 @@ class ServiceClient:
         return self.token_source.token()
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        if self._client.is_closed:  # the service is shutting down: a request still in flight
+            raise ServiceUnavailable(f"the {self.peer} service is not available: shutting down")
         headers = dict(kwargs.pop("headers", {}) or {})
         try:
             for attempt in stamina.retry_context(

@@ -388,3 +388,14 @@ def test_mint_token_ttl() -> None:
     token = mint_token(s, sub="x", roles=["ops"], ttl=dt.timedelta(seconds=-120))
     with pytest.raises(Unauthorized, match="expired"):
         TokenVerifier(s).verify(token)
+
+
+def test_a_closed_peer_client_answers_503_not_a_crash() -> None:
+    """A request still in flight while the service shuts down (its clients closed) is a 503."""
+    from shared.errors import ServiceUnavailable
+
+    s = Settings(env="test")
+    client = ServiceClient(caller="payment", peer="listing", settings=s)
+    client.close()
+    with pytest.raises(ServiceUnavailable, match="shutting down"):
+        client.get_json("/v1/units")
