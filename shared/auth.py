@@ -317,16 +317,23 @@ class RouteRoles:
     roles: frozenset[Role] | None
 
 
-def _allowed_roles(dependant: Any) -> frozenset[Role] | None:
-    """Intersection of every require_roles found in the dependency tree (all must pass)."""
-    found: frozenset[Role] | None = None
+def role_checks(dependant: Any) -> list[RoleCheck]:
+    """Every require_roles in a route's dependency tree."""
+    found: list[RoleCheck] = []
     stack = list(dependant.dependencies)
     while stack:
         dep = stack.pop()
         if isinstance(dep.call, RoleCheck):
-            allowed = dep.call.allowed_roles
-            found = allowed if found is None else found & allowed
+            found.append(dep.call)
         stack.extend(dep.dependencies)
+    return found
+
+
+def _allowed_roles(dependant: Any) -> frozenset[Role] | None:
+    """Intersection of every require_roles found in the dependency tree (all must pass)."""
+    found: frozenset[Role] | None = None
+    for check in role_checks(dependant):
+        found = check.allowed_roles if found is None else found & check.allowed_roles
     return found
 
 

@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from pydantic import BaseModel, Field
 
-from shared.auth import Role, RoleCheck, api_routes
+from shared.auth import Role, api_routes, role_checks
 from shared.errors import PROBLEM_JSON
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -73,17 +73,6 @@ def _problem(status: int) -> dict[str, Any]:
     }
 
 
-def _role_checks(dependant: Dependant) -> list[RoleCheck]:
-    found: list[RoleCheck] = []
-    stack = list(dependant.dependencies)
-    while stack:
-        dep = stack.pop()
-        if isinstance(dep.call, RoleCheck):
-            found.append(dep.call)
-        stack.extend(dep.dependencies)
-    return found
-
-
 def _has_inputs(dependant: Dependant) -> bool:
     stack = [dependant]
     while stack:
@@ -101,7 +90,7 @@ def _has_inputs(dependant: Dependant) -> bool:
 
 def _statuses(path: str, method: str, dependant: Dependant) -> set[int]:
     statuses = {503}
-    checks = _role_checks(dependant)
+    checks = role_checks(dependant)
     if checks:
         statuses |= {401, 403}
         if any(Role.provider in c.allowed_roles for c in checks):
