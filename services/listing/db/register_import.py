@@ -62,15 +62,8 @@ staging = Table(
     Column("moved_out_on", Date),
     prefixes=["TEMPORARY"],
 )
-VERSION_FIELDS = (
-    "municipality_code",
-    "deso_code",
-    "lat",
-    "lon",
-    "protected_identity",
-    "deceased_on",
-    "moved_out_on",
-)
+# The facts a register row carries beside the identity number are the versioned ones.
+VERSION_FIELDS = REGISTER_HEADER[1:]
 
 
 @dataclass(frozen=True)
