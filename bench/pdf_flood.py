@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import multiprocessing
-import os
 import statistics
 import sys
 import time
@@ -27,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from bench.run import PERIODS, ROOT, Bench, log
+from bench.run import DEFAULT_PG, PERIODS, ROOT, Bench, log
 
 FLOOD = 8
 PROBE_RATE = 20  # JSON reads a second by the probing provider
@@ -158,12 +157,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
         "--pg",
-        default=os.environ.get(
-            "HALSOVAL_BENCH_PG",
-            os.environ.get(
-                "HALSOVAL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-            ),
-        ),
+        default=DEFAULT_PG,
     )
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "pdf_flood.json")
     args = parser.parse_args(argv)

@@ -38,6 +38,11 @@ from bench.load import run_load
 from services.listing.synthetic import REGION_CODES
 
 ROOT = Path(__file__).resolve().parent.parent
+# The PostgreSQL server the benchmarks create their throwaway databases on.
+DEFAULT_PG = os.environ.get(
+    "HALSOVAL_BENCH_PG",
+    os.environ.get("HALSOVAL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+)
 AUTH_SECRET = "bench-secret-0123456789abcdef-0123456789abcdef"
 COUNT_DATE = dt.date(2026, 9, 30)
 PERIODS = ("2026-08", "2026-09", "2026-10")  # count dates 31 Jul, 31 Aug, 30 Sep
@@ -663,12 +668,7 @@ def main(
     parser.add_argument("--size", choices=sorted(SIZES), default="rjh")
     parser.add_argument(
         "--pg",
-        default=os.environ.get(
-            "HALSOVAL_BENCH_PG",
-            os.environ.get(
-                "HALSOVAL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-            ),
-        ),
+        default=DEFAULT_PG,
     )
     parser.add_argument(
         "--work", type=Path, default=None, help="where data files go (var/bench/SIZE)"
