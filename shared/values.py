@@ -17,7 +17,8 @@ from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from shared.ids import EARLIEST_BIRTH, today_in_sweden
 
-_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# A date as written: YYYY-MM-DD in ASCII digits (match with fullmatch).
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # The first day a listing or register date may name (the region's records begin later).
 EARLIEST_RECORD = dt.date(1990, 1, 1)
 # Dates ahead of today a change may be scheduled for.
@@ -34,7 +35,7 @@ def _iso_date(value: object) -> object:
         raise ValueError("a date is YYYY-MM-DD, not a timestamp")
     if isinstance(value, dt.date):
         return value
-    if not isinstance(value, str) or not _ISO_DATE.match(value):
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
         raise ValueError("a date is a string YYYY-MM-DD")
     return value
 

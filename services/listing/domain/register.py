@@ -16,7 +16,7 @@ from services.listing.domain.counts import ymd
 from services.listing.domain.region import deso_municipality
 from shared.ids import InvalidIdentityNumber, parse_identity_number
 from shared.patterns import DESO, MUNICIPALITY
-from shared.values import EARLIEST_RECORD, RECORD_HORIZON
+from shared.values import EARLIEST_RECORD, ISO_DATE, RECORD_HORIZON
 
 REGISTER_HEADER = (
     "personnummer",
@@ -31,7 +31,6 @@ REGISTER_HEADER = (
 _BOOLS = {"true": True, "false": False}
 # ASCII only: fromisoformat and float() also take other scripts' digits, float() "1e3",
 # "nan" and "1_0".
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _COORDINATE = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,15})?")
 # Separators a spreadsheet may have saved the file with instead of commas.
 _OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs"}
@@ -97,7 +96,7 @@ def header_errors(header: list[str]) -> list[FieldError]:
 
 def iso_date(value: str) -> dt.date:
     """A date written YYYY-MM-DD in ASCII digits; ValueError otherwise."""
-    if not _ISO_DATE.fullmatch(value):
+    if not ISO_DATE.fullmatch(value):
         raise ValueError(value)
     return dt.date.fromisoformat(value)
 
