@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from shared.db import as_utc
 from shared.ids import STOCKHOLM, today_in_sweden
 from shared.period import CountDateRule, Period, count_date
 from shared.settings import Settings
@@ -33,9 +34,7 @@ def business_today(settings: Settings) -> dt.date:
 
 def to_stockholm(moment: dt.datetime) -> dt.datetime:
     """The moment on Stockholm's clock (CET/CEST); a naive one is UTC, as the services store."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(STOCKHOLM)
+    return as_utc(moment).astimezone(STOCKHOLM)
 
 
 def stockholm_text(moment: dt.datetime) -> str:
