@@ -43,7 +43,7 @@ from shared.audit import AuditLog
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.ids import keyed_hash, parse_identity_number, today_in_sweden
-from shared.schemas.common import CareType
+from shared.schemas.common import CareType, ListingReason
 from shared.schemas.listing import (
     Change,
     ChangeFeed,
@@ -571,7 +571,7 @@ def read_changes(*, session: Session, after: int, limit: int, hash_key: str) -> 
             cursor=c.cursor,
             recorded_at=c.recorded_at,
             kind=ChangeKind(c.entry.kind),
-            reason=c.entry.reason,
+            reason=ListingReason(c.entry.reason) if c.entry.reason else None,
             care_type=CareType(c.entry.care_type) if c.entry.care_type else None,
             affects_from=c.entry.affects_from,
             affects_to=c.entry.affects_to,

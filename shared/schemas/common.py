@@ -20,6 +20,17 @@ class Ownership(StrEnum):
     private = "private"
 
 
+class ListingReason(StrEnum):
+    """Why a listing exists, defined once for the listing rules, the feed and the payment.
+    Only `choice` can count towards the two-changes limit (HSL 7 kap. 3 b §)."""
+
+    choice = "choice"  # the resident chose the unit
+    default = "default"  # placed by the default rule (nearest unit)
+    administrative = "administrative"  # set by the region's staff
+    closure = "closure"  # moved from a unit that closed (POST /v1/units/{hsa_id}/close)
+    newborn = "newborn"  # a child listed where its guardian is
+
+
 class Sex(StrEnum):
     M = "M"
     F = "F"

@@ -13,7 +13,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from typing_extensions import TypedDict
 
 from shared.money import DecimalStr
-from shared.schemas.common import CareType, DesoCode, HsaId, MunicipalityCode, Ownership, Sex
+from shared.payee import Bankgiro, OrganisationNumber
+from shared.schemas.common import (
+    CareType,
+    DesoCode,
+    HsaId,
+    ListingReason,
+    MunicipalityCode,
+    Ownership,
+    Sex,
+)
 
 
 class UnitIn(BaseModel):
@@ -28,6 +37,9 @@ class UnitIn(BaseModel):
     distance_to_hospital_km: DecimalStr = Field(ge=0)
     active_from: dt.date
     active_to: dt.date | None = None
+    # The payee (optional: the region's own units are paid within the region's books).
+    organisation_number: OrganisationNumber | None = None
+    bankgiro: Bankgiro | None = None
 
     @model_validator(mode="after")
     def _period_order(self) -> UnitIn:
@@ -118,10 +130,11 @@ class ChangeKind(StrEnum):
     default assignment is one entry for all the persons it changed."""
 
     listing_created = "listing_created"  # one listing (it may end the person's previous one)
+    listing_moved = "listing_moved"  # a unit closed: the person's new listing (reason closure)
     listings_assigned = "listings_assigned"  # a default assignment: `persons` listed
     listings_imported = "listings_imported"  # a listing-history import: `persons` with rows
     register_changed = "register_changed"  # a register import: `persons` changed
-    unit_changed = "unit_changed"  # a unit created or edited (`hsa_id`)
+    unit_changed = "unit_changed"  # a unit created, edited or closed (`hsa_id`)
 
 
 class Change(BaseModel):
@@ -133,7 +146,7 @@ class Change(BaseModel):
     cursor: int
     recorded_at: dt.datetime
     kind: ChangeKind
-    reason: str | None = None
+    reason: ListingReason | None = None
     care_type: CareType | None = None
     affects_from: dt.date | None = None
     affects_to: dt.date | None = None

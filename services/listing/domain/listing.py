@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import StrEnum
+
+from shared.schemas.common import ListingReason
 
 CHOICE_WINDOW_DAYS = 365
 MAX_CHOICES_IN_WINDOW = 2
 
 
-class Reason(StrEnum):
-    choice = "choice"
-    default = "default"
-    administrative = "administrative"
+# The reasons are the shared contract's (the feed and the payment read them too).
+Reason = ListingReason
 
 
 @dataclass(frozen=True, slots=True)
