@@ -102,9 +102,14 @@ class ListingClient:
             _check_name(found, path)
         return found
 
-    def units(self) -> list[Unit]:
+    def units(self, *, on: dt.date, as_known_at: dt.datetime | None = None) -> list[Unit]:
+        """Every unit as it was on `on` (units have a history), as known at `as_known_at`: the
+        counts' moment, so the units and the counts describe one state of the register."""
         path = "/v1/units"
-        found = self.client.get(path, _UNITS)
+        params = {"date": on.isoformat()}
+        if as_known_at is not None:
+            params["as_known_at"] = as_known_at.isoformat()
+        found = self.client.get(path, _UNITS, params=params)
         for u in found:
             _check_name(u, path)
         return found

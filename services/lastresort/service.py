@@ -420,7 +420,8 @@ def settle(
         neutrality_scope = model.neutrality.scope.value
         count_date = domain.last_count_date(year)
         counts = peers.listing.counts(on=count_date, care_type=care_type)
-        listed = _listed_units(peers.listing.units(), counts, care_type)
+        register = peers.listing.units(on=count_date, as_known_at=counts.as_known_at)
+        listed = _listed_units(register, counts, care_type)
 
     settled = domain.settle(
         method=method,

@@ -75,6 +75,8 @@ class FakeListing:
     units: dict[str, dict[str, Any]] = field(default_factory=dict)
     counts: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
+    # The query of each GET /v1/units, in order (units have a history: asked on a date).
+    unit_queries: list[dict[str, str]] = field(default_factory=list)
     fault: Fault | None = None
     region_code: str = "23"
     municipalities: dict[str, str] = field(default_factory=lambda: dict(JAMTLAND))
@@ -103,6 +105,7 @@ class FakeListing:
         if path == "/v1/region":
             return httpx.Response(200, json=self.region())
         if path == "/v1/units":
+            self.unit_queries.append(dict(request.url.params))
             return httpx.Response(200, json=list(self.units.values()))
         if path.startswith("/v1/units/"):
             u = self.units.get(path.removeprefix("/v1/units/"))
@@ -119,11 +122,16 @@ class FakeListing:
                 json={
                     "date": date,
                     "care_type": care,
+                    "as_known_at": COUNTS_KNOWN_AT,
                     "total": sum(per_unit.values()),
                     "units": rows,
                 },
             )
         return httpx.Response(404, json={"status": 404})
+
+
+# The moment the fake's counts say they are known at.
+COUNTS_KNOWN_AT = "2027-01-02T08:00:00+00:00"
 
 
 @dataclass

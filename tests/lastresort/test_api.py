@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.lastresort.conftest import YEAR, Env, hsa, unit
+from tests.lastresort.conftest import COUNTS_KNOWN_AT, YEAR, Env, hsa, unit
 
 R1, R2, R3, P1, P2, P3, P4 = (hsa(s) for s in ("R1", "R2", "R3", "P1", "P2", "P3", "P4"))
 DEFICIT_MODEL: dict[str, Any] = {
@@ -128,6 +128,8 @@ def test_deficit_capped_with_municipality_neutrality(env: Env) -> None:
     body = settle(env)
     scopes = by(body["neutrality"]["scopes"], "scope")
     assert body["neutrality"]["count_date"] == "2026-12-31"
+    # The units are read as they were on the count date, as known when the counts were.
+    assert env.listing.unit_queries == [{"date": "2026-12-31", "as_known_at": COUNTS_KNOWN_AT}]
     assert sorted(scopes) == ["2303", "2326", "2380"]
     # 2303: 2 025 000.00 / 1000 (R1) = 2025 per person; P1: 500 × 2025 = 1 012 500.00.
     s = scopes["2303"]
