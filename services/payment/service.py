@@ -48,14 +48,16 @@ def _month_inputs(
     listing: ListingClient,
     *,
     day: dt.date,
-    units: list[Unit],
     also: Mapping[str, str | None] | None = None,
 ) -> MonthInputs:
-    """The counts on `day` against the units; answers that contradict themselves are a 502,
-    counts that leave persons out a 409 (the listing data must be corrected first)."""
+    """The counts on `day`, then the units on `day` as known at the counts' moment (so a unit
+    edited after a run leaves the run reproducible, and a distance changed from a date counts
+    from that date). Answers that contradict themselves are a 502, counts that leave persons
+    out a 409 (the listing data must be corrected first)."""
     counts = listing.counts(day)
     try:
         as_known_at = known_at(counts, asked=day)
+        units: list[Unit] = listing.units(day, as_known_at)
         inputs = unit_inputs(counts, units, also=also)
     except InconsistentCounts as exc:
         raise BadGateway(f"the listing service answered unusable counts: {exc}") from exc
@@ -163,7 +165,6 @@ def create_run(
     inputs = _month_inputs(
         listing,
         day=day,
-        units=listing.units(),
         also={h: p.name for h, p in (previous or {}).items()},
     )
     result = calculate_month(stored.model, period, inputs.units)
@@ -396,13 +397,12 @@ def simulate(
     """The month under the stored and under a proposed model, on the same counts; stores nothing."""
     with sessions() as session:
         stored = repo.get_model(session, period.year)
-    units = listing.units()
     cache: dict[dt.date, MonthInputs] = {}
 
     def inputs_for(model: PaymentModel) -> list[UnitInput]:
         day = count_date(period, model.count_date_rule)
         if day not in cache:
-            cache[day] = _month_inputs(listing, day=day, units=units)
+            cache[day] = _month_inputs(listing, day=day)
         return cache[day].units
 
     proposed_result = calculate_month(proposed, period, inputs_for(proposed))

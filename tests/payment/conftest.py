@@ -62,10 +62,19 @@ def count_json(hsa_id: str, ages: dict[int, int], desos: dict[str | None, int]) 
 
 @dataclass
 class FakeListing:
-    """The listing service's two routes, with a history so that as_known_at re-reads the past."""
+    """The listing service's routes, with a history so that as_known_at re-reads the past.
+
+    `units` are known from the start for their whole life; `edit_unit` records a later
+    version (from a date, or for the whole life) and its unit_changed entry in the feed, and
+    `change` any other feed entry. Counts, unit versions and feed entries share one clock.
+    """
 
     units: list[dict[str, Any]] = field(default_factory=list)
     history: list[tuple[dt.datetime, list[dict[str, Any]]]] = field(default_factory=list)
+    unit_edits: list[tuple[dt.datetime, dt.date | None, dict[str, Any]]] = field(
+        default_factory=list
+    )
+    feed: list[dict[str, Any]] = field(default_factory=list)
     down: bool = False
     excluded: list[dict[str, Any]] = field(default_factory=list)  # Counts.excluded
     calls: list[httpx.Request] = field(default_factory=list)
@@ -77,16 +86,69 @@ class FakeListing:
         self.history.append((self.clock, copy.deepcopy(units)))
         return self.clock
 
+    def change(
+        self,
+        kind: str = "listing_created",
+        *,
+        affects_from: dt.date | None,
+        affects_to: dt.date | None = None,
+        care_type: str | None = "primary",
+        **more: Any,
+    ) -> dict[str, Any]:
+        """A feed entry committed one minute after the last thing the fake knew."""
+        self.clock += dt.timedelta(minutes=1)
+        entry = {
+            "cursor": len(self.feed) + 1,
+            "recorded_at": self.clock.isoformat(),
+            "kind": kind,
+            "care_type": care_type,
+            "affects_from": affects_from.isoformat() if affects_from else None,
+            "affects_to": affects_to.isoformat() if affects_to else None,
+            **more,
+        }
+        self.feed.append(entry)
+        return entry
+
+    def edit_unit(self, unit: dict[str, Any], *, effective_from: dt.date | None = None) -> None:
+        """A unit's new version, from `effective_from` (None: its whole life), in the feed."""
+        self.change(
+            "unit_changed",
+            affects_from=effective_from or dt.date.fromisoformat(unit["active_from"]),
+            care_type=unit["care_type"],
+            hsa_id=unit["hsa_id"],
+        )
+        self.unit_edits.append((self.clock, effective_from, copy.deepcopy(unit)))
+
+    def units_on(self, day: dt.date | None, known: dt.datetime | None) -> list[dict[str, Any]]:
+        found = {u["hsa_id"]: u for u in self.units}
+        for at, effective_from, unit in self.unit_edits:
+            if known is not None and at > known:
+                continue
+            if effective_from is None or day is None or effective_from <= day:
+                found[unit["hsa_id"]] = unit
+        return list(found.values())
+
     def handler(self, request: httpx.Request) -> httpx.Response:
         self.calls.append(request)
         if self.down:
             raise httpx.ConnectError("connection refused", request=request)
         if not request.headers.get("authorization", "").startswith("Bearer "):
             return httpx.Response(401)
+        q = request.url.params
         if request.url.path == "/v1/units":
-            return httpx.Response(200, json=self.units)
+            day = dt.date.fromisoformat(q["date"]) if "date" in q else None
+            known = dt.datetime.fromisoformat(q["as_known_at"]) if "as_known_at" in q else None
+            return httpx.Response(200, json=self.units_on(day, known))
+        if request.url.path == "/v1/changes":
+            after, limit = int(q.get("after", "0")), int(q.get("limit", "100"))
+            found = [c for c in self.feed if c["cursor"] > after][: limit + 1]
+            page = found[:limit]
+            more = len(found) > limit
+            return httpx.Response(
+                200,
+                json={"changes": page, "next_after": page[-1]["cursor"] if more else None},
+            )
         if request.url.path == "/v1/counts":
-            q = request.url.params
             known = (
                 dt.datetime.fromisoformat(q["as_known_at"]) if "as_known_at" in q else self.clock
             )

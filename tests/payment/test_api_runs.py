@@ -237,7 +237,8 @@ def test_rereading_a_versions_counts_reproduces_it_exactly(harness: PaymentHarne
         stored = repo.get_model(session, 2026, v1["model_version"])
         run = repo.get_run(session, v1["run_id"])
     assert stored is not None and run is not None
-    result = calculate_month(stored.model, Period(2026, 3), unit_inputs(counts, reader.units()))
+    units = reader.units(dt.date(2026, 2, 28), known)
+    result = calculate_month(stored.model, Period(2026, 3), unit_inputs(counts, units))
     assert (
         result.fingerprint(model_year=2026, model_version=1, count_date="2026-02-28")
         == run.fingerprint
