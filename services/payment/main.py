@@ -8,11 +8,13 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
+from services.payment import service
 from services.payment.api import models, runs, simulations, statements
 from services.payment.api.deps import PaymentContext
 from services.payment.clients import ListingClient
 from services.payment.db.models import audit_head, audit_log
-from services.payment.settings import SERVICE, Settings, get_settings
+from services.payment.poller import ChangePoller, run_during_lifespan
+from services.payment.settings import SERVICE, PaymentConfig, Settings, get_settings
 from shared.app import build_service
 from shared.audit import AuditLog
 from shared.db import Database
@@ -23,11 +25,14 @@ def create_app(
     settings: Settings | None = None,
     *,
     database_url: str | None = None,
+    config: PaymentConfig | None = None,
     listing_transport: httpx.BaseTransport | None = None,
     listing_client: ServiceClient | None = None,
 ) -> FastAPI:
-    """The app; tests pass a database URL and a fake listing service (transport or client)."""
+    """The app; tests pass a database URL and a fake listing service (transport or client).
+    With CHANGE_POLL_S > 0 its lifespan follows the listing feed in the background."""
     settings = settings or get_settings()
+    config = config or PaymentConfig()
     client = listing_client or ServiceClient(
         caller=SERVICE, peer="listing", settings=settings, transport=listing_transport
     )
@@ -40,4 +45,11 @@ def create_app(
         closers=[client.close],
     )
     routers = (models.router, runs.router, statements.router, simulations.router)
-    return build_service(context, routers)
+    app = build_service(context, routers)
+    poller = ChangePoller(
+        lambda: service.poll_changes(sessions=context.db.sessionmaker, listing=context.listing),
+        config.change_poll_s,
+    )
+    context.poller = poller
+    run_during_lifespan(app, poller)
+    return app

@@ -8,6 +8,7 @@ transaction then re-checks that nothing the computation relied on has moved.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -28,10 +29,12 @@ from services.payment.domain.model import PaymentModel
 from services.payment.domain.schedule import too_early
 from shared.audit import AuditLog
 from shared.auth import Principal
-from shared.errors import BadGateway, Conflict, Forbidden, NotFound
+from shared.errors import BadGateway, Conflict, Forbidden, NotFound, ServiceUnavailable
 from shared.period import Period, count_date
-from shared.schemas.listing import Unit
+from shared.schemas.listing import Change, Unit
 from shared.schemas.payment import RunStatus, Statement, StatementList
+
+log = logging.getLogger("halsoval.payment")
 
 # --- the listing service's answers ----------------------------------------------------------
 
@@ -416,3 +419,87 @@ def simulate(
         proposed=proposed_result,
         as_known_at=next(iter(cache.values())).as_known_at,
     )
+
+
+# --- the listing service's change feed ------------------------------------------------------
+
+# Entries per GET /v1/changes (the listing service's maximum).
+FEED_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """How far the stored feed reaches. `current`: this follow reached the feed's end just now;
+    False when the listing service could not be followed (`detail` says why), so what is
+    answered from the stored changes may miss the newest ones."""
+
+    cursor: int
+    followed_at: dt.datetime | None
+    current: bool
+    detail: str | None = None
+
+
+def _feed_change(change: Change) -> repo.FeedChange:
+    return repo.FeedChange(
+        cursor=change.cursor,
+        recorded_at=change.recorded_at,
+        kind=change.kind.value,
+        care_type=change.care_type.value if change.care_type else None,
+        affects_from=change.affects_from,
+        affects_to=change.affects_to,
+        hsa_id=change.hsa_id,
+        persons=change.persons,
+    )
+
+
+def _checked_page(changes: list[Change], *, after: int, more: bool) -> list[repo.FeedChange]:
+    """A page in cursor order after `after`; an answer that would make the follower loop or
+    skip back breaks the feed's contract (502)."""
+    cursors = [c.cursor for c in changes]
+    if any(c <= after for c in cursors) or cursors != sorted(set(cursors)):
+        raise BadGateway(
+            f"the listing service answered /v1/changes?after={after} with cursors out of order"
+        )
+    if more and not changes:
+        raise BadGateway("the listing service answered an empty /v1/changes page with more to come")
+    return [_feed_change(c) for c in changes]
+
+
+def follow_changes(
+    *, sessions: sessionmaker[Session], listing: ListingClient, page_size: int = FEED_PAGE
+) -> FeedState:
+    """Store the feed's new entries, page by page, each page in its own transaction, until the
+    feed's end. Idempotent on the cursor: a concurrent follower neither duplicates an entry nor
+    fails, and each page starts from the position stored (whoever stored it). When the
+    listing service is away (503) or answers off contract (502), what is stored stays as it is
+    and the state says so."""
+    detail: str | None = None
+    try:
+        while True:
+            with sessions() as session:
+                after = repo.feed_position(session).cursor
+            page = listing.changes(after=after, limit=page_size)
+            more = page.next_after is not None
+            changes = _checked_page(page.changes, after=after, more=more)
+            with sessions() as session, session.begin():
+                repo.store_changes(
+                    session, changes, reached_end_at=None if more else dt.datetime.now(dt.UTC)
+                )
+            if not more:
+                break
+    except (ServiceUnavailable, BadGateway) as exc:
+        detail = exc.detail
+        log.warning("the listing feed could not be followed: %s", detail)
+    with sessions() as session:
+        position = repo.feed_position(session)
+    return FeedState(position.cursor, position.followed_at, current=detail is None, detail=detail)
+
+
+def poll_changes(*, sessions: sessionmaker[Session], listing: ListingClient) -> FeedState | None:
+    """One background follow: never raises (a database fault is logged, None returned), so
+    the poller, and the app, go on."""
+    try:
+        return follow_changes(sessions=sessions, listing=listing)
+    except Exception:
+        log.exception("following the listing feed failed")
+        return None

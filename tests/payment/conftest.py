@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from services.payment.db.migrate import migrate
 from services.payment.main import create_app
+from services.payment.settings import PaymentConfig
 from shared.auth import mint_token
 from shared.settings import Settings
 
@@ -210,6 +211,9 @@ def auth(role: str, sub: str | None = None, hsa_ids: list[str] | None = None) ->
     return {"Authorization": f"Bearer {token}"}
 
 
+# The tests follow the feed by calling the follower; the background poller gets its own test.
+NO_POLLING = PaymentConfig(change_poll_s=0)
+
 ADMIN = auth("region_admin", "alice")
 FINANCE = auth("finance_approver", "bob")
 
@@ -234,13 +238,24 @@ class PaymentHarness:
 def make_harness(new_database_url: Callable[[str], str]) -> Iterator[Callable[..., PaymentHarness]]:
     made: list[TestClient] = []
 
-    def make(listing: FakeListing | None = None, *, today: dt.date = TODAY) -> PaymentHarness:
+    def make(
+        listing: FakeListing | None = None,
+        *,
+        today: dt.date = TODAY,
+        at_0001: Callable[[str], None] | None = None,
+        config: PaymentConfig = NO_POLLING,
+    ) -> PaymentHarness:
+        """`at_0001` writes to the database as the first release left it, before the newer
+        migrations run over it."""
         url = new_database_url("payment")
+        if at_0001 is not None:
+            migrate(url, "0001")
+            at_0001(url)
         migrate(url)
         fake = listing or three_units()
         settings = SETTINGS.model_copy(update={"halsoval_today": today})
         client = TestClient(
-            create_app(settings, database_url=url, listing_transport=fake.transport)
+            create_app(settings, database_url=url, config=config, listing_transport=fake.transport)
         )
         client.__enter__()
         made.append(client)

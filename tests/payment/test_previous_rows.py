@@ -2,8 +2,9 @@
 
 fixtures/previous_rows.json holds the rows commit 5880f9a stored (fixtures/make_previous_rows.py
 made them): the 2026 model used by 2026-03 v1 (approved), its correction v2 and 2026-04 v1,
-and an unused 2027 model. Re-PUT and re-run, the new code must answer `unchanged` to each,
-also once a component is added to the registry.
+and an unused 2027 model. They are written at migration 0001 (the schema of that release) and
+the newer migrations then run over them. Re-PUT and re-run, the new code must answer
+`unchanged` to each, also once a component is added to the registry.
 """
 
 from __future__ import annotations
@@ -57,14 +58,16 @@ def previous(make_harness: Callable[..., PaymentHarness]) -> tuple[PaymentHarnes
     assert doc["written_by"] == "5880f9a"
     listing = three_units()
     listing.set_counts(doc["counts"])
-    harness = make_harness(listing)
-    engine = make_engine(harness.url)
-    with engine.begin() as conn:
-        for name in TABLES:
-            table = metadata.tables[name]
-            conn.execute(insert(table), [_typed(table, r) for r in doc["rows"][name]])
-    engine.dispose()
-    return harness, doc
+
+    def write_rows(url: str) -> None:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            for name in TABLES:
+                table = metadata.tables[name]
+                conn.execute(insert(table), [_typed(table, r) for r in doc["rows"][name]])
+        engine.dispose()
+
+    return make_harness(listing, at_0001=write_rows), doc
 
 
 def _runs(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -15,6 +15,7 @@ from pydantic import AfterValidator
 
 from services.payment.api.printing import StatementPrinter
 from services.payment.clients import ListingClient
+from services.payment.poller import ChangePoller
 from shared.auth import Principal, Role, require_roles
 from shared.clock import business_today
 from shared.context import ServiceContext, context_of
@@ -52,10 +53,12 @@ __all__ = [
 
 @dataclass(kw_only=True)
 class PaymentContext(ServiceContext):
-    """The payment service's state: the shared parts and its one peer, the listing service."""
+    """The payment service's state: the shared parts, its one peer (the listing service) and
+    the background follower of that peer's change feed."""
 
     listing: ListingClient
     printer: StatementPrinter = field(default_factory=StatementPrinter)
+    poller: ChangePoller | None = None
 
     def __post_init__(self) -> None:
         self.closers.append(self.printer.close)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -96,4 +97,30 @@ payment_statement_line = Table(
     Column("share", String(40), nullable=False),
     Column("amount_ore", BigInteger, nullable=False),
     Column("delta_ore", BigInteger, nullable=True),
+)
+
+# What the service follows of the listing service's change feed (GET /v1/changes): the
+# entries that can change a count, without any person key, and how far it has read.
+listing_change = Table(
+    "listing_change",
+    metadata,
+    Column("cursor", BigInteger, primary_key=True, autoincrement=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("care_type", String(20), nullable=True),
+    Column("affects_from", Date, nullable=True),
+    Column("affects_to", Date, nullable=True),
+    Column("hsa_id", String(64), nullable=True),
+    Column("persons", Integer, nullable=True),
+    # Staleness asks for the changes recorded after a run's moment.
+    Index("ix_listing_change_recorded_at", "recorded_at"),
+)
+
+# One row (id 1): the last cursor stored, and when the follower last reached the feed's end.
+listing_feed = Table(
+    "listing_feed",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("cursor", BigInteger, nullable=False),
+    Column("followed_at", DateTime(timezone=True), nullable=True),
 )

@@ -12,9 +12,13 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, insert, select, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from services.payment.db.models import (
+    listing_change,
+    listing_feed,
     payment_model,
     payment_run,
     payment_run_component,
@@ -554,3 +558,81 @@ def get_statement(session: Session, principal: Principal, statement_id: str) -> 
     """One statement, or None both when it does not exist and when the principal may not see it."""
     found = _statements(session, principal, payment_statement.c.id == statement_id)
     return found[0] if found else None
+
+
+# --- the listing service's change feed ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedChange:
+    """What this service keeps of one feed entry: enough to say which count dates it can
+    change, nothing about a person."""
+
+    cursor: int
+    recorded_at: dt.datetime
+    kind: str
+    care_type: str | None
+    affects_from: dt.date | None
+    affects_to: dt.date | None
+    hsa_id: str | None
+    persons: int | None
+
+
+@dataclass(frozen=True)
+class FeedPosition:
+    cursor: int
+    followed_at: dt.datetime | None
+
+
+def feed_position(session: Session) -> FeedPosition:
+    """How far the feed has been stored (cursor 0 before the first entry)."""
+    row = session.execute(select(listing_feed).where(listing_feed.c.id == 1)).one_or_none()
+    if row is None:  # migration 0002 writes the row; a database without it has read nothing
+        return FeedPosition(0, None)
+    return FeedPosition(
+        int(row.cursor), as_utc(row.followed_at) if row.followed_at is not None else None
+    )
+
+
+def store_changes(
+    session: Session, changes: list[FeedChange], *, reached_end_at: dt.datetime | None
+) -> None:
+    """Store a page of the feed and move the position past it, idempotently: an entry another
+    follower stored first is skipped (ON CONFLICT DO NOTHING on the cursor) and the position
+    only ever moves forward. `reached_end_at`: the page ended the feed at that moment."""
+    if changes:
+        rows = [
+            {
+                "cursor": c.cursor,
+                "recorded_at": as_utc(c.recorded_at),
+                "kind": c.kind,
+                "care_type": c.care_type,
+                "affects_from": c.affects_from,
+                "affects_to": c.affects_to,
+                "hsa_id": c.hsa_id,
+                "persons": c.persons,
+            }
+            for c in changes
+        ]
+        dialect = session.get_bind().dialect.name
+        ins = (
+            pg_insert(listing_change) if dialect == "postgresql" else sqlite_insert(listing_change)
+        )
+        session.execute(ins.on_conflict_do_nothing(index_elements=["cursor"]), rows)
+        last = max(c.cursor for c in changes)
+        session.execute(
+            update(listing_feed)
+            .where(listing_feed.c.id == 1, listing_feed.c.cursor < last)
+            .values(cursor=last)
+        )
+    if reached_end_at is not None:
+        session.execute(
+            update(listing_feed)
+            .where(listing_feed.c.id == 1)
+            .values(followed_at=as_utc(reached_end_at))
+        )
+
+
+def count_changes(session: Session) -> int:
+    """How many feed entries are stored (the tests' and the operators' check)."""
+    return int(session.execute(select(func.count()).select_from(listing_change)).scalar_one())
