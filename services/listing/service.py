@@ -9,6 +9,7 @@ recorded in the same transaction. Routers and the file loaders only parse and re
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO
 
@@ -24,6 +25,7 @@ from services.listing.db import units as units_repo
 from services.listing.db.bulk import CsvFile
 from services.listing.db.changes import ChangeEntry
 from services.listing.db.clock import as_utc, change_moment, read_moment
+from services.listing.db.facts import gone_on
 from services.listing.db.listings import ListingRecord, NewListing, StoredListingRecord
 from services.listing.db.listings_import import import_listings
 from services.listing.db.problems import DataProblem
@@ -39,6 +41,13 @@ from services.listing.domain.listing import (
     unit_refusal,
 )
 from services.listing.domain.region import RegionScope
+from services.listing.domain.units import (
+    Closure,
+    closure_refusal,
+    moved_from,
+    plan_edit,
+    version_on,
+)
 from shared.audit import AuditLog
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, Unprocessable
@@ -90,19 +99,37 @@ def _outside_region(session: Session, region: RegionScope, code: str) -> str | N
 # Units
 
 
-def list_units(*, session: Session) -> list[Unit]:
-    """Every unit, by hsa_id."""
-    with session.begin():
-        return units_repo.list_units(session)
+def _known_moment(session: Session, as_known_at: dt.datetime | None) -> dt.datetime:
+    """The moment a read answers "as known at": given, or "now" under the shared change lock
+    (so a re-read at the answered moment gives the same answer). A future moment is refused,
+    since later changes would land before it."""
+    now = read_moment(session)
+    at = as_utc(as_known_at) if as_known_at is not None else now
+    if at > now:
+        raise Unprocessable(
+            "as_known_at is in the future",
+            errors=[{"field": "as_known_at", "message": "must not be in the future"}],
+        )
+    return at
 
 
-def get_unit(*, session: Session, hsa_id: str) -> Unit:
-    """One unit; 404 when it is not known."""
+def list_units(*, session: Session, on: dt.date, as_known_at: dt.datetime | None) -> list[Unit]:
+    """Every unit known at a moment (now if None) as it was on `on`, by hsa_id."""
     with session.begin():
-        found = units_repo.get_unit(session, hsa_id)
+        at = _known_moment(session, as_known_at)
+        return [d.unit for d in units_repo.units_on(session, on, at)]
+
+
+def get_unit(
+    *, session: Session, hsa_id: str, on: dt.date, as_known_at: dt.datetime | None
+) -> Unit:
+    """One unit as on `on`, as known at a moment (now if None); 404 when it was not known."""
+    with session.begin():
+        at = _known_moment(session, as_known_at)
+        found = units_repo.unit_on(session, hsa_id, on, at)
     if found is None:
         raise NotFound(f"unit {hsa_id} is not known")
-    return found
+    return found.unit
 
 
 def save_unit(
@@ -113,9 +140,17 @@ def save_unit(
     request_id: str | None,
     region: RegionScope,
     hsa_id: str,
+    body_hsa_id: str | None,
     data: UnitIn,
+    effective_from: dt.date | None,
 ) -> tuple[Unit, bool]:
-    """Create or update a unit of the region; returns it and whether it was created."""
+    """Create or update a unit of the region from `effective_from` on (None: its whole life);
+    returns it as on that day (or its latest) and whether it was created."""
+    if body_hsa_id is not None and body_hsa_id != hsa_id:
+        raise Unprocessable(
+            f"the body names unit {body_hsa_id}, the path {hsa_id}",
+            errors=[{"field": "hsa_id", "message": "must equal the hsa_id of the path"}],
+        )
     with session.begin():
         now = change_moment(session)
         problem = _outside_region(session, region, data.municipality_code)
@@ -124,7 +159,9 @@ def save_unit(
                 f"unit {hsa_id}: municipality {problem}",
                 errors=[{"field": "municipality_code", "message": problem}],
             )
-        saved, created = _save_unit(session, hsa_id, data, now=now)
+        saved, created, changed = _save_unit(
+            session, hsa_id, data, effective_from=effective_from, now=now
+        )
         audit.record(
             session,
             principal=principal,
@@ -132,7 +169,11 @@ def save_unit(
             entity_type="unit",
             entity_id=hsa_id,
             request_id=request_id,
-            details=data.model_dump(mode="json"),
+            details={
+                **data.model_dump(mode="json"),
+                "effective_from": effective_from.isoformat() if effective_from else None,
+                "changed": changed,
+            },
         )
     return saved, created
 
@@ -145,8 +186,9 @@ def import_units(
     region: RegionScope,
     units: Sequence[Unit],
 ) -> tuple[int, int]:
-    """Create or update many units of the region in one transaction; returns (created,
-    updated). A unit outside the region refuses the file (422 naming each entry, from 1)."""
+    """Create or update many units of the region in one transaction, each for its whole life;
+    returns (created, updated). A unit outside the region refuses the file (422 naming each
+    entry, from 1)."""
     created = 0
     with session.begin():
         outside = [
@@ -158,10 +200,11 @@ def import_units(
             raise Unprocessable("the units file names units outside the region", errors=outside)
         now = change_moment(session)
         for u in units:
-            _, new = _save_unit(
+            _, new, _ = _save_unit(
                 session,
                 u.hsa_id,
                 UnitIn.model_validate(u.model_dump(exclude={"hsa_id"})),
+                effective_from=None,
                 now=now,
             )
             created += new
@@ -175,27 +218,178 @@ def import_units(
     return created, len(units) - created
 
 
+CLOSE_PATH = "POST /v1/units/{hsa_id}/close"
+
+
 def _save_unit(
-    session: Session, hsa_id: str, data: UnitIn, *, now: dt.datetime
-) -> tuple[Unit, bool]:
-    """Upsert one unit and log the change: it can change counts from the earlier of its old
-    and new first day (a unit's attributes have no history yet)."""
-    before = units_repo.get_unit(session, hsa_id)
-    saved, created = units_repo.upsert_unit(session, hsa_id, data)
-    if before == saved:
-        return saved, created
-    starts = [data.active_from] + ([before.active_from] if before is not None else [])
+    session: Session,
+    hsa_id: str,
+    data: UnitIn,
+    *,
+    effective_from: dt.date | None,
+    now: dt.datetime,
+) -> tuple[Unit, bool, bool]:
+    """Record a unit's attributes from `effective_from` on (None: its whole life) as a new
+    version, superseding the current ones it replaces, and log the change from the first
+    day whose counts it can change. Returns the unit, whether it was created and whether
+    anything changed (an edit that changes nothing records nothing).
+
+    Setting an active_to that current listings stay open after is refused: only closing the
+    unit moves them (CLOSE_PATH)."""
+    unit_id = units_repo.find_unit_id(session, hsa_id, lock=True)
+    created = unit_id is None
+    if unit_id is None:
+        unit_id = units_repo.create_unit(session, hsa_id)
+    versions = units_repo.versions_known_at(session, None, unit_ids=[unit_id]).get(unit_id, [])
+    new = Unit(hsa_id=hsa_id, **data.model_dump())
+    edit = plan_edit(
+        versions,
+        new,
+        active_from=data.active_from,
+        old_active_from=[v.attributes.active_from for v in versions],
+        effective_from=effective_from,
+    )
+    if edit.affects_from is None:
+        return new, created, False
+    if data.active_to is not None and versions:
+        before = version_on(versions, edit.valid_from).attributes
+        staying = listings_repo.count_open_after(session, unit_id, data.active_to)
+        if before.active_to != data.active_to and staying:
+            raise Conflict(
+                f"{staying} listings at {hsa_id} stay open after {data.active_to}: "
+                f"end the unit with {CLOSE_PATH.format(hsa_id=hsa_id)}, which moves them"
+            )
+    units_repo.supersede_versions(session, edit.supersede_ids, now=now)
+    units_repo.add_version(session, unit_id, edit.valid_from, data, now=now)
     changes_repo.record(
         session,
         ChangeEntry(
             kind=ChangeKind.unit_changed.value,
             care_type=data.care_type.value,
-            affects_from=min(starts),
+            affects_from=edit.affects_from,
             hsa_id=hsa_id,
         ),
         now=now,
     )
-    return saved, created
+    return new, created, True
+
+
+def close_unit(
+    *,
+    session: Session,
+    audit: AuditLog,
+    principal: Principal,
+    request_id: str | None,
+    hsa_id: str,
+    last_day: dt.date,
+) -> Closure:
+    """End a unit after `last_day` and, in the same transaction, list everyone listed there
+    after it at the nearest primary-care unit active the day after (the default rule and its
+    tie-break; residents of other regions too), with reason closure, from that day (or their
+    listing's own later first day) until their listing's old last day. Persons who have died
+    or moved out by then only have their listing ended. Closure listings never count as a
+    change by choice. Set-based: a few statements whatever the number listed."""
+    with session.begin():
+        now = change_moment(session)
+        unit_id = units_repo.find_unit_id(session, hsa_id, lock=True)
+        if unit_id is None:
+            raise NotFound(f"unit {hsa_id} is not known")
+        versions = units_repo.versions_known_at(session, None, unit_ids=[unit_id])[unit_id]
+        on_last = version_on(versions, last_day).attributes
+        _refuse(
+            closure_refusal(
+                active_from=on_last.active_from, active_to=on_last.active_to, last_day=last_day
+            )
+        )
+        first = last_day + dt.timedelta(days=1)
+        receivers = [c for c in defaults_repo.candidates(session, first) if c.unit_id != unit_id]
+        moves: list[NewListing] = []
+        homeless: list[str] = []
+        for row in listings_repo.open_after(session, unit_id, last_day):
+            p = row.person
+            start = moved_from(
+                valid_from=row.valid_from,
+                gone_on=gone_on(p.deceased_on, p.moved_out_on),
+                last_day=last_day,
+            )
+            if start is None:
+                continue
+            chosen = choose_unit(
+                receivers, lat=row.lat, lon=row.lon, municipality_code=p.municipality_code
+            )
+            if chosen is None:
+                homeless.append(p.municipality_code if row.lat is None else "coordinates")
+                continue
+            moves.append(
+                NewListing(p, chosen.unit_id, start, row.valid_to, Reason.closure.value, False)
+            )
+        if homeless:
+            raise Conflict(_no_receiver(hsa_id, first, receivers, homeless))
+        for v in versions:
+            ended = v.attributes.model_copy(update={"active_to": last_day})
+            if ended != v.attributes:
+                units_repo.supersede_versions(session, [v.id], now=now)
+                units_repo.add_version(session, unit_id, v.valid_from, ended, now=now)
+        listings_repo.end_open_after(session, unit_id, last_day, now=now)
+        listings_repo.add_listings(session, moves, now=now)
+        moved = listings_repo.recorded_with_reason(
+            session, now, Reason.closure.value, not_at_unit=unit_id
+        )
+        names = {c.unit_id: c.hsa_id for c in receivers}
+        to = Counter(names[m.unit_id] for m in moved)
+        changes_repo.record_many(
+            session,
+            [
+                ChangeEntry(
+                    kind=ChangeKind.listing_moved.value,
+                    reason=Reason.closure.value,
+                    care_type=CareType.primary.value,
+                    affects_from=m.valid_from,
+                    affects_to=m.valid_to,
+                    listing_id=m.listing_id,
+                    person_id=m.person_id,
+                )
+                for m in moved
+            ]
+            + [
+                ChangeEntry(
+                    kind=ChangeKind.unit_changed.value,
+                    reason=Reason.closure.value,
+                    care_type=on_last.care_type.value,
+                    affects_from=first,
+                    hsa_id=hsa_id,
+                )
+            ],
+            now=now,
+        )
+        closure = Closure(hsa_id, last_day, len(moved), tuple(sorted(to.items())))
+        audit.record(
+            session,
+            principal=principal,
+            action="unit.close",
+            entity_type="unit",
+            entity_id=hsa_id,
+            request_id=request_id,
+            details={"last_day": last_day, "moved": closure.moved, "to": dict(closure.to)},
+        )
+    return closure
+
+
+def _no_receiver(hsa_id: str, first: dt.date, receivers: list[Candidate], why: list[str]) -> str:
+    """Why a closure cannot move everyone (no persons named: counts and municipalities)."""
+    if not receivers:
+        return (
+            f"no other primary-care unit is active on {first} to receive the patients of {hsa_id}"
+        )
+    places = Counter(why)
+    detail = ", ".join(
+        f"{n} without coordinates in municipality {m}" if m != "coordinates" else f"{n} placed"
+        for m, n in sorted(places.items())
+    )
+    return (
+        f"{len(why)} persons listed at {hsa_id} have no primary-care unit active on {first} "
+        f"to move to ({detail}: no active unit in their municipality)"
+    )
 
 
 # Listings
@@ -231,7 +425,7 @@ def create_listing(
         person_id = listings_repo.find_person_id(session, identity.value, lock=True)
         if person_id is None:
             raise NotFound(NOT_REGISTERED)
-        where = units_repo.listable_unit(session, hsa_id)
+        where = units_repo.listable_unit(session, hsa_id, valid_from)
         if where is None:
             raise NotFound(f"unit {hsa_id} is not known")
         _refuse(
@@ -428,13 +622,7 @@ def read_counts(
     the same counts; a future moment is refused, since later changes would land before it.
     """
     with session.begin():
-        now = read_moment(session)
-        at = as_utc(as_known_at) if as_known_at is not None else now
-        if at > now:
-            raise Unprocessable(
-                "as_known_at is in the future",
-                errors=[{"field": "as_known_at", "message": "must not be in the future"}],
-            )
+        at = _known_moment(session, as_known_at)
         return counts_repo.read_counts(
             session, on=on, care_type=care_type, at=at, region=region, hsa_ids=hsa_ids
         )

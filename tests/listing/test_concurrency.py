@@ -83,11 +83,13 @@ def test_concurrent_listings_never_overlap(listing: Listing) -> None:
 def _seed(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
+        conn.execute(text("INSERT INTO unit (id, hsa_id) VALUES (1, 'SE2321000065-0001')"))
         conn.execute(
             text(
-                "INSERT INTO unit (id, hsa_id, name, municipality_code, ownership, care_type, "
-                "distance_to_hospital_km, active_from, updated_at) VALUES (1, 'SE2321000065-0001', "
-                "'U', '2380', 'region', 'primary', '1', '2020-01-01', '2026-01-01 00:00:00')"
+                "INSERT INTO unit_version (unit_id, valid_from, name, municipality_code, "
+                "ownership, care_type, distance_to_hospital_km, active_from, recorded_at) "
+                "VALUES (1, '2020-01-01', 'U', '2380', 'region', 'primary', '1', '2020-01-01', "
+                "'2026-01-01 00:00:00')"
             )
         )
         conn.execute(

@@ -113,7 +113,7 @@ def test_reads_answer_while_a_long_write_holds_the_sqlite_lock(
 
     def long_write() -> None:
         with db.sessionmaker() as session, session.begin():
-            session.execute(text("UPDATE unit SET name = 'busy' WHERE hsa_id = :h"), {"h": U1})
+            session.execute(text("UPDATE unit_version SET name = 'busy'"))
             holding.set()
             done.wait(30)
 

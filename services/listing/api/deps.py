@@ -3,6 +3,7 @@ the service serves, and the roles of every listing route, declared once."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from services.listing.domain.region import RegionScope
 from shared.auth import Principal, Role, require_roles
+from shared.clock import business_today
 from shared.context import ServiceContext, context_of
 from shared.deps import (
     AuditDep,
@@ -38,10 +40,20 @@ def get_region(request: Request) -> RegionScope:
 
 RegionDep = Annotated[RegionScope, Depends(get_region)]
 
+
+def get_today(request: Request) -> dt.date:
+    """The business date (HALSOVAL_TODAY or the date in Europe/Stockholm): a read's default."""
+    return business_today(context_of(request.app, ListingContext).settings)
+
+
+TodayDep = Annotated[dt.date, Depends(get_today)]
+
 # Region administration: person-level reads (a resident's listing history).
 AdminOnly = Annotated[Principal, Depends(require_roles(Role.region_admin))]
 # Changes: the region, or a peer service acting for it (listings, defaults, units, register).
 AdminOrService = Annotated[Principal, Depends(require_roles(Role.region_admin, Role.service))]
+# Closing a unit moves its patients: the region decides that itself, no peer acts for it.
+UnitClosers = Annotated[Principal, Depends(require_roles(Role.region_admin))]
 # Units are not person data: every role may read them, providers included.
 UnitReaders = Annotated[
     Principal,
@@ -111,6 +123,8 @@ __all__ = [
     "SessionDep",
     "SessionsDep",
     "SnapshotSessionDep",
+    "TodayDep",
+    "UnitClosers",
     "UnitReaders",
     "counted_units",
     "get_audit",
@@ -118,5 +132,6 @@ __all__ = [
     "get_region",
     "get_session",
     "get_snapshot_session",
+    "get_today",
     "request_id",
 ]

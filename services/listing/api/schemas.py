@@ -68,9 +68,9 @@ Kilometres = Annotated[
 ]
 
 
-class UnitIn(contract.UnitIn):
-    """A unit as it is created or updated: the contract's fields, each within its domain (the
-    contract itself stays lenient, since it also reads units stored before these checks)."""
+class UnitFields(contract.UnitIn):
+    """A unit's attributes as they are written: the contract's fields, each within its domain
+    (the contract itself stays lenient, since it also reads units stored before these checks)."""
 
     name: str = Field(min_length=1, max_length=200, pattern=PRINTABLE_PATTERN)
     lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
@@ -79,11 +79,47 @@ class UnitIn(contract.UnitIn):
     active_from: RecordDate
     active_to: RecordDate | None = None
 
+    def attributes(self) -> contract.UnitIn:
+        """The attributes alone, as the contract holds them."""
+        return contract.UnitIn.model_validate(
+            self.model_dump(include=set(contract.UnitIn.model_fields))
+        )
 
-class UnitFileEntry(UnitIn):
-    """One unit of an `import-units` file."""
+
+class UnitIn(UnitFields):
+    """PUT /v1/units/{hsa_id}: the attributes from `effective_from` on (omitted: the unit's
+    whole life). `hsa_id` may be sent when it equals the path, so a GET body can be PUT back."""
+
+    hsa_id: HsaId | None = None
+    effective_from: RecordDate | None = Field(
+        default=None, description="the first day these attributes hold; omitted: every day"
+    )
+
+
+class UnitFileEntry(UnitFields):
+    """One unit of an `import-units` file (its whole life)."""
 
     hsa_id: HsaId
+
+
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    last_day: RecordDate = Field(description="the unit's last day: its patients move the day after")
+
+
+class Receiver(BaseModel):
+    hsa_id: str
+    persons: int = Field(ge=1)
+
+
+class CloseOut(BaseModel):
+    """How many were moved and to which units (counts per receiving unit, never persons)."""
+
+    hsa_id: str
+    last_day: dt.date
+    moved: int = Field(ge=0)
+    to: list[Receiver]
 
 
 class PersonRef(BaseModel):
@@ -105,6 +141,13 @@ class ListingIn(BaseModel):
     special_reason: StrictBool = False
 
     _check = field_validator("personnummer")(_identity)
+
+    @field_validator("reason")
+    @classmethod
+    def _not_closure(cls, value: Reason) -> Reason:
+        if value == Reason.closure:
+            raise ValueError("only POST /v1/units/{hsa_id}/close lists with reason closure")
+        return value
 
     @field_validator("valid_from")
     @classmethod

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from services.listing import service
 from services.listing.api.deps import (
     AdminOrService,
     AuditDep,
-    ReadSessionDep,
     RegionDep,
     RequestIdDep,
     SessionDep,
+    SnapshotSessionDep,
+    TodayDep,
+    UnitClosers,
     UnitReaders,
 )
-from services.listing.api.schemas import UnitIn
+from services.listing.api.schemas import CloseIn, CloseOut, Receiver, UnitIn
 from shared.patterns import HSA_ID_MAX_LENGTH, HSA_ID_PATTERN
 from shared.schemas.listing import Unit
+from shared.values import Moment, RecordDate
 
 router = APIRouter(prefix="/v1/units", tags=["units"])
 HsaPath = Annotated[str, Path(pattern=HSA_ID_PATTERN, max_length=HSA_ID_MAX_LENGTH)]
@@ -38,15 +41,31 @@ CREATED: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("", response_model=list[Unit])
-def list_units(_p: UnitReaders, session: ReadSessionDep) -> list[Unit]:
-    """Every unit (units are not person data, so providers may read them too)."""
-    return service.list_units(session=session)
+def list_units(
+    _p: UnitReaders,
+    session: SnapshotSessionDep,
+    today: TodayDep,
+    date: Annotated[RecordDate | None, Query(description="default: the business date")] = None,
+    as_known_at: Annotated[Moment | None, Query(description="default: now")] = None,
+) -> list[Unit]:
+    """Every unit as it was on `date` as known at `as_known_at` (units are not person data,
+    so providers may read them too); a unit known then answers on every date."""
+    return service.list_units(session=session, on=date or today, as_known_at=as_known_at)
 
 
 @router.get("/{hsa_id}", response_model=Unit)
-def get_unit(hsa_id: HsaPath, _p: UnitReaders, session: ReadSessionDep) -> Unit:
-    """One unit."""
-    return service.get_unit(session=session, hsa_id=hsa_id)
+def get_unit(
+    hsa_id: HsaPath,
+    _p: UnitReaders,
+    session: SnapshotSessionDep,
+    today: TodayDep,
+    date: Annotated[RecordDate | None, Query(description="default: the business date")] = None,
+    as_known_at: Annotated[Moment | None, Query(description="default: now")] = None,
+) -> Unit:
+    """One unit as on `date` as known at `as_known_at`; its body can be PUT back unchanged."""
+    return service.get_unit(
+        session=session, hsa_id=hsa_id, on=date or today, as_known_at=as_known_at
+    )
 
 
 @router.put("/{hsa_id}", response_model=Unit, responses=CREATED)
@@ -60,8 +79,11 @@ def put_unit(
     region: RegionDep,
     response: Response,
 ) -> Unit:
-    """Create or update a unit (201 with its Location when created); its municipality must lie
-    in the region (422 naming municipality_code otherwise)."""
+    """Create or update a unit (201 with its Location when created) from `effective_from` on,
+    or for its whole life when omitted; answers it as on that day. Its municipality must lie
+    in the region (422 naming municipality_code otherwise). Setting an active_to that current
+    listings stay open after is 409: POST /v1/units/{hsa_id}/close moves them. A PUT that
+    changes nothing records nothing."""
     saved, created = service.save_unit(
         session=session,
         audit=audit,
@@ -69,9 +91,40 @@ def put_unit(
         request_id=rid,
         region=region,
         hsa_id=hsa_id,
-        data=body,
+        body_hsa_id=body.hsa_id,
+        data=body.attributes(),
+        effective_from=body.effective_from,
     )
     if created:
         response.status_code = 201
         response.headers["Location"] = f"{router.prefix}/{hsa_id}"
     return saved
+
+
+@router.post("/{hsa_id}/close", response_model=CloseOut)
+def close_unit(
+    hsa_id: HsaPath,
+    body: CloseIn,
+    principal: UnitClosers,
+    session: SessionDep,
+    audit: AuditDep,
+    rid: RequestIdDep,
+) -> CloseOut:
+    """End the unit after `last_day` and move everyone listed there after it to the nearest
+    primary-care unit active the next day (the default rule), reason closure, in one
+    transaction. Answers how many moved to which units (never persons). 409 when the unit
+    already ends by then, last_day is before it opened, or someone has no unit to move to."""
+    closed = service.close_unit(
+        session=session,
+        audit=audit,
+        principal=principal,
+        request_id=rid,
+        hsa_id=hsa_id,
+        last_day=body.last_day,
+    )
+    return CloseOut(
+        hsa_id=closed.hsa_id,
+        last_day=closed.last_day,
+        moved=closed.moved,
+        to=[Receiver(hsa_id=h, persons=n) for h, n in closed.to],
+    )

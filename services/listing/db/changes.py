@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from services.listing.db.clock import as_utc
 from services.listing.db.models import change_log, listing, person
 
+RECORD_CHUNK = 10_000
+
 
 @dataclass(frozen=True)
 class ChangeEntry:
@@ -97,3 +99,30 @@ def read(session: Session, *, after: int, limit: int) -> list[StoredChange]:
         )
         for r in rows
     ]
+
+
+def record_many(session: Session, entries: list[ChangeEntry], *, now: dt.datetime) -> None:
+    """Append entries in order, numbered on from max + 1 in one multi-row insert per chunk
+    (a closure writes one per moved person); the caller holds the change-order lock."""
+    if not entries:
+        return
+    last = session.execute(select(func.max(change_log.c.cursor))).scalar_one_or_none()
+    first = int(last or 0) + 1
+    rows = [
+        {
+            "cursor": first + n,
+            "recorded_at": now,
+            "kind": e.kind,
+            "reason": e.reason,
+            "care_type": e.care_type,
+            "affects_from": e.affects_from,
+            "affects_to": e.affects_to,
+            "listing_id": e.listing_id,
+            "person_id": e.person_id,
+            "hsa_id": e.hsa_id,
+            "persons": e.persons,
+        }
+        for n, e in enumerate(entries)
+    ]
+    for start in range(0, len(rows), RECORD_CHUNK):
+        session.execute(insert(change_log), rows[start : start + RECORD_CHUNK])

@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BindParameter, Date, DateTime, TextClause, bindparam, select, text
+from sqlalchemy import BindParameter, Date, DateTime, TextClause, bindparam, text
 from sqlalchemy.orm import Session
 
 from services.listing.db.bulk import is_postgres
-from services.listing.db.models import unit
+from services.listing.db.units import units_on
 from services.listing.domain.counts import OUT_OF_REGION, assemble_counts, ymd
 from services.listing.domain.region import RegionScope
 from shared.ids import EARLIEST_BIRTH
@@ -70,14 +70,23 @@ def read_counts(
     hsa_ids: frozenset[str] | None = None,
 ) -> Counts:
     """Counts on `on` as known at `at`; `hsa_ids` limits the units (a provider's own).
-    Residents outside `region` are answered apart per unit (out_of_region)."""
-    q = select(unit.c.id, unit.c.hsa_id, unit.c.active_from, unit.c.active_to).where(
-        unit.c.care_type == care_type.value
-    )
-    if hsa_ids is not None:
-        q = q.where(unit.c.hsa_id.in_(sorted(hsa_ids)))
-    units = session.execute(q).all()
-    names = {r.id: r.hsa_id for r in units}
+    Residents outside `region` are answered apart per unit (out_of_region).
+
+    The units are their versions on `on` as known at `at` (care type, active period), so a
+    re-read at a run's moment counts the units it counted. A listing at a unit not active on
+    `on` is never counted, in no group, total or out_of_region, and not reported in
+    `excluded` either: closing a unit moves its listings (POST /v1/units/{hsa_id}/close), so
+    only data written before that rule can leave one behind, and the unit it names is not
+    paid for on that date whoever is listed there."""
+    units = [
+        d
+        for d in units_on(session, on, at)
+        if d.unit.care_type == care_type
+        and (hsa_ids is None or d.unit.hsa_id in hsa_ids)
+        and d.unit.active_from <= on
+        and (d.unit.active_to is None or d.unit.active_to >= on)
+    ]
+    names = {d.id: d.unit.hsa_id for d in units}
     ids = sorted(names)
     if is_postgres(session):
         for setting in _PG_TUNING:
@@ -122,16 +131,11 @@ def read_counts(
                 )
             )
         ]
-    active = [
-        r.hsa_id
-        for r in units
-        if r.active_from <= on and (r.active_to is None or r.active_to >= on)
-    ]
     return assemble_counts(
         on=on,
         care_type=care_type,
         as_known_at=at,
-        units=active,
+        units=list(names.values()),
         age_sex=[(names[u], a, s, rule, n) for u, a, s, rule, n in age_sex],
         deso=[(names[u], c, rule, n) for u, c, rule, n in deso],
     )

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from services.listing.db.bulk import is_postgres
 from services.listing.db.listings import PersonFacts
-from services.listing.db.models import listing, person, person_version, unit
+from services.listing.db.models import listing, person, person_version
+from services.listing.db.units import units_on
 from services.listing.domain.defaults import Candidate
 from services.listing.domain.region import RegionScope
+from shared.schemas.common import CareType
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,17 +36,14 @@ def lock_listings(session: Session) -> None:
 
 
 def candidates(session: Session, on: dt.date) -> list[Candidate]:
-    """The primary-care units active on `on`, by hsa_id."""
-    rows = session.execute(
-        select(unit.c.id, unit.c.hsa_id, unit.c.municipality_code, unit.c.lat, unit.c.lon)
-        .where(
-            unit.c.care_type == "primary",
-            unit.c.active_from <= on,
-            or_(unit.c.active_to.is_(None), unit.c.active_to >= on),
-        )
-        .order_by(unit.c.hsa_id)
-    )
-    return [Candidate(*r) for r in rows]
+    """The primary-care units active on `on` (their versions on that day), by hsa_id."""
+    return [
+        Candidate(d.id, u.hsa_id, u.municipality_code, u.lat, u.lon)
+        for d in units_on(session, on, None)
+        if (u := d.unit).care_type == CareType.primary
+        and u.active_from <= on
+        and (u.active_to is None or u.active_to >= on)
+    ]
 
 
 def unlisted(session: Session, on: dt.date, region: RegionScope) -> list[UnlistedResident]:

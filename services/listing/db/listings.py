@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Table, and_, or_, select
+from sqlalchemy import ColumnElement, Date, DateTime, Table, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from services.listing.db import facts
@@ -204,3 +204,141 @@ def stored_listing(session: Session, listing_id: int) -> StoredListingRecord | N
         personnummer,
         as_utc(superseded) if superseded is not None else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OpenListing:
+    """A current listing at a closing unit that is open after its last day, with the person's
+    current facts and where they live (what the default rule measures from)."""
+
+    listing_id: int
+    valid_from: dt.date
+    valid_to: dt.date | None
+    person: PersonFacts
+    lat: float | None
+    lon: float | None
+
+
+def _open_after(unit_id: int, day: dt.date) -> ColumnElement[bool]:
+    return and_(
+        listing.c.unit_id == unit_id,
+        listing.c.superseded_at.is_(None),
+        or_(listing.c.valid_to.is_(None), listing.c.valid_to > day),
+    )
+
+
+def count_open_after(session: Session, unit_id: int, day: dt.date) -> int:
+    """How many current listings at the unit stay open after `day`."""
+    return int(
+        session.execute(
+            select(func.count()).select_from(listing).where(_open_after(unit_id, day))
+        ).scalar_one()
+    )
+
+
+def open_after(session: Session, unit_id: int, day: dt.date) -> list[OpenListing]:
+    """The current listings at the unit open after `day`, with each person's current facts
+    (one query), by listing id."""
+    v = person_version.c
+    rows = session.execute(
+        select(
+            listing.c.id,
+            listing.c.valid_from,
+            listing.c.valid_to,
+            v.person_id,
+            v.birth_ymd,
+            v.sex,
+            v.municipality_code,
+            v.deso_code,
+            v.protected_identity,
+            v.deceased_on,
+            v.moved_out_on,
+            v.lat,
+            v.lon,
+        )
+        .join(
+            person_version,
+            and_(v.person_id == listing.c.person_id, v.superseded_at.is_(None)),
+        )
+        .where(_open_after(unit_id, day))
+        .order_by(listing.c.id)
+    )
+    return [
+        OpenListing(
+            r.id,
+            r.valid_from,
+            r.valid_to,
+            PersonFacts(
+                r.person_id,
+                r.birth_ymd,
+                r.sex,
+                r.municipality_code,
+                r.deso_code,
+                r.protected_identity,
+                r.deceased_on,
+                r.moved_out_on,
+            ),
+            r.lat,
+            r.lon,
+        )
+        for r in rows
+    ]
+
+
+def end_open_after(session: Session, unit_id: int, day: dt.date, *, now: dt.datetime) -> None:
+    """End every current listing at the unit on `day`, set-based: the open rows are
+    superseded at `now` and their part up to `day` (if any) is re-recorded, as `supersede`
+    does for one row. The caller holds the change-order lock."""
+    session.execute(listing.update().where(_open_after(unit_id, day)).values(superseded_at=now))
+    kept = [
+        c.name
+        for c in listing.columns
+        if c.name not in ("id", "valid_to", "recorded_at", "superseded_at")
+    ]
+    session.execute(
+        listing.insert().from_select(
+            [*kept, "valid_to", "recorded_at"],
+            select(
+                *(listing.c[name] for name in kept),
+                literal(day, Date).label("valid_to"),
+                literal(now, DateTime(timezone=True)).label("recorded_at"),
+            ).where(
+                listing.c.unit_id == unit_id,
+                listing.c.superseded_at == now,
+                listing.c.valid_from <= day,
+            ),
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedListing:
+    listing_id: int
+    person_id: int
+    unit_id: int
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+
+def recorded_with_reason(
+    session: Session, now: dt.datetime, reason: str, *, not_at_unit: int
+) -> list[RecordedListing]:
+    """The current rows this change recorded with `reason`, except at one unit (a closure's
+    new listings, without the kept parts at the closed unit), by id."""
+    rows = session.execute(
+        select(
+            listing.c.id,
+            listing.c.person_id,
+            listing.c.unit_id,
+            listing.c.valid_from,
+            listing.c.valid_to,
+        )
+        .where(
+            listing.c.recorded_at == now,
+            listing.c.reason == reason,
+            listing.c.superseded_at.is_(None),
+            listing.c.unit_id != not_at_unit,
+        )
+        .order_by(listing.c.id)
+    )
+    return [RecordedListing(*r) for r in rows]

@@ -30,12 +30,27 @@ metadata = make_metadata()
 audit_log, audit_head = audit_tables(metadata)
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
+CURRENT = text("superseded_at IS NULL")
 
+# A unit's identity; what it is (name, place, care type, active period, payee) is versioned
+# in unit_version, so the table never holds a copy that could disagree with it.
 unit = Table(
     "unit",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("hsa_id", String(64), nullable=False, unique=True),
+)
+
+# A unit's attributes, bitemporal like listings: a version holds from valid_from until the next
+# current version's valid_from - 1 (a date before the first version reads the first), as known
+# between recorded_at and superseded_at. Re-reading a paid month's units "as known at" its run
+# gives the attributes it was paid on.
+unit_version = Table(
+    "unit_version",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("unit_id", Integer, nullable=False),
+    Column("valid_from", Date, nullable=False),
     Column("name", String(200), nullable=False),
     Column("municipality_code", String(4), nullable=False),
     Column("ownership", String(10), nullable=False),
@@ -46,7 +61,20 @@ unit = Table(
     Column("distance_to_hospital_km", String(32), nullable=False),
     Column("active_from", Date, nullable=False),
     Column("active_to", Date, nullable=True),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("organisation_number", String(11), nullable=True),
+    Column("bankgiro", String(9), nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("superseded_at", DateTime(timezone=True), nullable=True),
+    # At most one current version per unit and day it starts.
+    Index(
+        "ux_unit_version_current",
+        "unit_id",
+        "valid_from",
+        unique=True,
+        sqlite_where=CURRENT,
+        postgresql_where=CURRENT,
+    ),
+    Index("ix_unit_version_unit_recorded", "unit_id", "recorded_at"),
 )
 
 # Reference data: SCB's list of Sweden's municipalities (db/data/municipalities.csv), loaded by
@@ -68,8 +96,6 @@ person = Table(
     Column("sex", String(1), nullable=False),
     Column("is_coordination", Boolean, nullable=False),
 )
-
-CURRENT = text("superseded_at IS NULL")
 
 person_version = Table(
     "person_version",

@@ -67,7 +67,7 @@ def parse_historic_row(
     if start is not None and identity is not None and start < identity.birth_date:
         errors.append(("valid_from", "is before the person's birth date"))
     if reason not in _REASONS:
-        errors.append(("reason", "must be choice, default or administrative"))
+        errors.append(("reason", "must be one of " + ", ".join(r.value for r in Reason)))
     special = _BOOLS.get(special_s.lower())
     if special is None:
         errors.append(("special_reason", "must be true, false or empty"))
