@@ -376,19 +376,20 @@ def close_unit(
 
 
 def _no_receiver(hsa_id: str, first: dt.date, receivers: list[Candidate], why: list[str]) -> str:
-    """Why a closure cannot move everyone (no persons named: counts and municipalities)."""
+    """Why a closure cannot move everyone, in counts and municipalities (never persons)."""
     if not receivers:
         return (
             f"no other primary-care unit is active on {first} to receive the patients of {hsa_id}"
         )
-    places = Counter(why)
-    detail = ", ".join(
-        f"{n} without coordinates in municipality {m}" if m != "coordinates" else f"{n} placed"
-        for m, n in sorted(places.items())
+    reasons = ", ".join(
+        f"{n} without coordinates in municipality {m}, where none is active"
+        if m != "coordinates"
+        else f"{n} with coordinates, and no active unit has any"
+        for m, n in sorted(Counter(why).items())
     )
     return (
-        f"{len(why)} persons listed at {hsa_id} have no primary-care unit active on {first} "
-        f"to move to ({detail}: no active unit in their municipality)"
+        f"{len(why)} listed at {hsa_id} have no primary-care unit active on {first} to move "
+        f"to ({reasons}); nothing was changed"
     )
 
 
