@@ -27,6 +27,7 @@ from services.payment.domain.inputs import (
 )
 from services.payment.domain.model import PaymentModel
 from services.payment.domain.schedule import too_early
+from services.payment.domain.staleness import StaleReason, stale_reasons
 from shared.audit import AuditLog
 from shared.auth import Principal
 from shared.errors import BadGateway, Conflict, Forbidden, NotFound, ServiceUnavailable
@@ -140,19 +141,16 @@ class ComputedRun:
     fingerprint: str
 
 
-def create_run(
+def _compute_run(
     *,
     sessions: sessionmaker[Session],
     listing: ListingClient,
-    audit: AuditLog,
     period: Period,
     today: dt.date,
-    principal: Principal,
-    request_id: str | None,
-) -> RunOutcome:
-    """Run a period: the first version, a correction with deltas, or 'unchanged'. A period
-    whose count date is after `today` (the business date) is refused before the listing
-    service is asked."""
+) -> ComputedRun:
+    """What a run of `period` would store now, computed outside any transaction: 404 without
+    the year's model, 409 before the count date (the business date `today`), asked before
+    the listing service is."""
     with sessions() as session:
         stored = repo.get_model(session, period.year)
         if stored is None:
@@ -171,7 +169,7 @@ def create_run(
         also={h: p.name for h, p in (previous or {}).items()},
     )
     result = calculate_month(stored.model, period, inputs.units)
-    computed = ComputedRun(
+    return ComputedRun(
         stored=stored,
         before=before,
         previous=previous,
@@ -182,6 +180,22 @@ def create_run(
             model_year=stored.year, model_version=stored.version, count_date=day.isoformat()
         ),
     )
+
+
+def create_run(
+    *,
+    sessions: sessionmaker[Session],
+    listing: ListingClient,
+    audit: AuditLog,
+    period: Period,
+    today: dt.date,
+    principal: Principal,
+    request_id: str | None,
+) -> RunOutcome:
+    """Run a period: the first version, a correction with deltas, or 'unchanged'. A period
+    whose count date is after `today` (the business date) is refused before the listing
+    service is asked."""
+    computed = _compute_run(sessions=sessions, listing=listing, period=period, today=today)
     try:
         return _store_run(
             sessions=sessions,
@@ -219,7 +233,11 @@ def _store_run(
         if (latest.run_id if latest else None) != (before.run_id if before else None):
             raise Conflict(f"another run of {period} was stored meanwhile; run again")
         if latest is not None and latest.fingerprint == computed.fingerprint:
-            return RunOutcome(latest, created=False)
+            # Nothing recorded up to this moment changes the version: no longer stale for it.
+            repo.confirm_run(session, latest.run_id, computed.as_known_at)
+            confirmed = repo.get_run(session, latest.run_id)
+            assert confirmed is not None
+            return RunOutcome(confirmed, created=False)
         run_id = repo.insert_run(
             session,
             result=result,
@@ -503,3 +521,119 @@ def poll_changes(*, sessions: sessionmaker[Session], listing: ListingClient) -> 
     except Exception:
         log.exception("following the listing feed failed")
         return None
+
+
+# --- periods: which approved months went stale, and what a re-run would pay -----------------
+
+
+@dataclass(frozen=True)
+class PeriodState:
+    """One period of a year as GET /v1/periods answers it."""
+
+    period: Period
+    count_date: dt.date | None  # by the year's newest model; None without a model
+    can_run: bool
+    latest: repo.RunRecord | None
+    approved: repo.RunRecord | None
+    reasons: list[StaleReason]
+
+
+@dataclass(frozen=True)
+class YearPeriods:
+    year: int
+    model_version: int | None
+    feed: FeedState
+    periods: list[PeriodState]
+
+
+def _staleness(
+    session: Session, approved: repo.RunRecord | None, newest_model: int | None
+) -> list[StaleReason]:
+    if approved is None:
+        return []
+    tally = repo.change_tally(session, after=approved.known_until, day=approved.count_date)
+    return stale_reasons(tally, model_used=approved.model_version, newest_model=newest_model)
+
+
+def year_periods(
+    *, sessions: sessionmaker[Session], listing: ListingClient, year: int, today: dt.date
+) -> YearPeriods:
+    """Every period of `year`: its latest and latest approved versions and whether the
+    approved one is stale, from the feed as followed just now (or as stored, if the listing
+    service is away: `feed.current` says which)."""
+    feed = follow_changes(sessions=sessions, listing=listing)
+    with sessions() as session:
+        model = repo.get_model(session, year)
+        runs = repo.runs_of_year(session, year)
+        newest = model.version if model else None
+        periods: list[PeriodState] = []
+        for month in range(1, 13):
+            period = Period(year, month)
+            versions = [r for r in runs if r.period == period]
+            approved = [r for r in versions if r.status is RunStatus.approved]
+            day = count_date(period, model.model.count_date_rule) if model else None
+            periods.append(
+                PeriodState(
+                    period=period,
+                    count_date=day,
+                    can_run=day is not None and day <= today,
+                    latest=versions[-1] if versions else None,
+                    approved=approved[-1] if approved else None,
+                    reasons=_staleness(session, approved[-1] if approved else None, newest),
+                )
+            )
+    return YearPeriods(year=year, model_version=newest, feed=feed, periods=periods)
+
+
+@dataclass(frozen=True)
+class PreviewUnit:
+    hsa_id: str
+    name: str | None
+    new_ore: int
+    previous_ore: int | None  # None when the period was never run
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a re-run would pay now, against the latest approved version (else the latest)."""
+
+    computed: ComputedRun
+    compared_with: repo.RunRecord | None
+    unchanged: bool  # a re-run would answer `unchanged` (nothing new would be stored)
+    units: list[PreviewUnit]
+    feed: FeedState
+    reasons: list[StaleReason]
+
+
+def preview_period(
+    *, sessions: sessionmaker[Session], listing: ListingClient, period: Period, today: dt.date
+) -> Preview:
+    """Compute a re-run of `period` exactly as POST /v1/runs would, and store nothing."""
+    feed = follow_changes(sessions=sessions, listing=listing)
+    computed = _compute_run(sessions=sessions, listing=listing, period=period, today=today)
+    with sessions() as session:
+        approved = repo.latest_approved_run(session, period)
+        compared = approved or computed.before
+        amounts = repo.run_amounts(session, compared.run_id) if compared else {}
+        reasons = _staleness(session, approved, computed.stored.version)
+    new = {u.hsa_id: u for u in computed.result.units}
+    units = [
+        PreviewUnit(
+            hsa_id=hsa_id,
+            name=new[hsa_id].name if hsa_id in new else amounts[hsa_id].name,
+            new_ore=new[hsa_id].total_ore if hsa_id in new else 0,
+            previous_ore=(sum(amounts[hsa_id].amounts.values()) if hsa_id in amounts else 0)
+            if compared is not None
+            else None,
+        )
+        for hsa_id in sorted(set(new) | set(amounts))
+    ]
+    before = computed.before
+    return Preview(
+        computed=computed,
+        compared_with=compared,
+        unchanged=before is not None and before.fingerprint == computed.fingerprint,
+        units=units,
+        feed=feed,
+        reasons=reasons,
+    )

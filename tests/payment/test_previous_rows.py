@@ -136,3 +136,30 @@ def test_a_component_added_later_leaves_previous_rows_unchanged(
     assert run.json()["total_sek"] == "83333.33" and run.json()["delta_sek"] == "-0.01"
     r = h.client.get("/v1/runs?period=2026-03", headers=ADMIN)
     assert [v["version"] for v in r.json()["runs"]] == [1, 2, 3]
+
+
+def test_previous_rows_upgraded_answer_their_periods(
+    previous: tuple[PaymentHarness, dict[str, Any]],
+) -> None:
+    """Migration 0002 over the earlier release's rows: the runs read as before, and the year's
+    periods say which versions there are; nothing is stale before the feed says anything."""
+    h, doc = previous
+    r = h.client.get("/v1/periods?year=2026", headers=ADMIN)
+    assert r.status_code == 200, r.text
+    periods = {p["period"]: p for p in r.json()["periods"]}
+    stored = _runs(doc)
+    march, april = periods["2026-03"], periods["2026-04"]
+    assert march["latest_version"] == {
+        "version": 2,
+        "status": "calculated",
+        "run_id": stored["2026-03"]["id"],
+    }
+    assert march["approved_version"]["version"] == 1
+    assert march["approved_version"]["confirmed_as_known_at"] is None
+    assert april["latest_version"]["status"] == "calculated" and april["approved_version"] is None
+    assert not any(p["stale"] for p in periods.values())
+    runs = h.client.get("/v1/runs?period=2026-03", headers=ADMIN).json()["runs"]
+    assert [(v["version"], v["status"]) for v in runs] == [(1, "approved"), (2, "calculated")]
+    assert [v["run_id"] for v in runs] == [
+        r["id"] for r in doc["rows"]["payment_run"] if r["period"] == "2026-03"
+    ]

@@ -32,6 +32,7 @@ __all__ = [
     "ListingDep",
     "ModelReaders",
     "PaymentContext",
+    "PeriodPath",
     "PeriodQuery",
     "PrinterDep",
     "ReadSessionsDep",
@@ -45,6 +46,7 @@ __all__ = [
     "TodayDep",
     "Version",
     "Year",
+    "YearQuery",
     "get_listing",
     "get_printer",
     "get_today",
@@ -84,6 +86,7 @@ TodayDep = Annotated[dt.date, Depends(get_today)]
 # Path and query values, bounded to what the database holds (ids are uuid4 hex, 32 characters;
 # a longer one cannot exist, so it is refused rather than looked up).
 Year = Annotated[YearValue, Path()]
+YearQuery = Annotated[YearValue, Query(description="a year, 2000 to 2100")]
 Version = Annotated[
     int | None, Query(ge=1, le=INT32_MAX, description="a version (1 or more); omitted: the newest")
 ]
@@ -99,6 +102,11 @@ def _period(text: str) -> str:
 PeriodQuery = Annotated[
     str,
     Query(pattern=PERIOD_PATTERN, description="YYYY-MM (ASCII digits), 2000-01 to 2100-12"),
+    AfterValidator(_period),
+]
+PeriodPath = Annotated[
+    str,
+    Path(pattern=PERIOD_PATTERN, description="YYYY-MM (ASCII digits), 2000-01 to 2100-12"),
     AfterValidator(_period),
 ]
 StatementId = Annotated[str, Path(min_length=1, max_length=64)]

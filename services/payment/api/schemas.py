@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.payment.db.repository import RunRecord, StoredModel
 from services.payment.domain.model import PaymentModel
+from services.payment.domain.staleness import StaleReason
+from services.payment.service import FeedState, PeriodState, Preview, YearPeriods
 from shared.money import SEK, DecimalStr, from_ore
 from shared.period import PeriodStr
 from shared.schemas.common import HsaId
@@ -139,3 +141,188 @@ class SimulationOut(BaseModel):
     current_undistributed_sek: SEK | None
     proposed_undistributed_sek: SEK
     units: list[SimulationUnit]
+
+
+# --- periods --------------------------------------------------------------------------------
+
+
+class FeedOut(BaseModel):
+    """How far the listing feed was followed: `current` false means the listing service could
+    not be followed just now (`detail` says why) and the answer is from what was stored."""
+
+    cursor: int
+    followed_at: dt.datetime | None
+    current: bool
+    detail: str | None = None
+
+    @classmethod
+    def of(cls, feed: FeedState) -> FeedOut:
+        return cls(
+            cursor=feed.cursor,
+            followed_at=feed.followed_at,
+            current=feed.current,
+            detail=feed.detail,
+        )
+
+
+class ChangesReason(BaseModel):
+    kind: Literal["listings", "units"]
+    changes: int
+
+
+class ModelReason(BaseModel):
+    kind: Literal["model"]
+    version: int
+
+
+StaleReasonOut = Annotated[ChangesReason | ModelReason, Field(discriminator="kind")]
+
+
+def reasons_out(reasons: list[StaleReason]) -> list[ChangesReason | ModelReason]:
+    out: list[ChangesReason | ModelReason] = []
+    for r in reasons:
+        if r.kind == "model":
+            assert r.version is not None
+            out.append(ModelReason(kind="model", version=r.version))
+        else:
+            assert r.changes is not None
+            out.append(ChangesReason(kind=r.kind, changes=r.changes))
+    return out
+
+
+class VersionRef(BaseModel):
+    version: int
+    status: RunStatus
+    run_id: str
+
+    @classmethod
+    def of(cls, run: RunRecord | None) -> VersionRef | None:
+        return cls(version=run.version, status=run.status, run_id=run.run_id) if run else None
+
+
+class ApprovedVersion(BaseModel):
+    """The latest approved version and what its staleness is measured from."""
+
+    version: int
+    run_id: str
+    count_date: dt.date
+    as_known_at: dt.datetime
+    confirmed_as_known_at: dt.datetime | None  # a later re-run found it unchanged as known then
+    model_version: int
+    total_sek: SEK
+
+    @classmethod
+    def of(cls, run: RunRecord | None) -> ApprovedVersion | None:
+        if run is None:
+            return None
+        return cls(
+            version=run.version,
+            run_id=run.run_id,
+            count_date=run.count_date,
+            as_known_at=run.as_known_at,
+            confirmed_as_known_at=run.confirmed_as_known_at,
+            model_version=run.model_version,
+            total_sek=from_ore(run.total_ore),
+        )
+
+
+class PeriodOut(BaseModel):
+    period: PeriodStr
+    count_date: dt.date | None  # by the year's newest model; null without a model
+    can_run: bool  # the count date has come (the business date)
+    latest_version: VersionRef | None
+    approved_version: ApprovedVersion | None
+    stale: bool
+    reasons: list[StaleReasonOut]
+
+    @classmethod
+    def of(cls, state: PeriodState) -> PeriodOut:
+        return cls(
+            period=state.period,
+            count_date=state.count_date,
+            can_run=state.can_run,
+            latest_version=VersionRef.of(state.latest),
+            approved_version=ApprovedVersion.of(state.approved),
+            stale=bool(state.reasons),
+            reasons=reasons_out(state.reasons),
+        )
+
+
+class PeriodList(BaseModel):
+    year: int
+    model_version: int | None  # the year's newest model version
+    feed: FeedOut
+    periods: list[PeriodOut]
+
+    @classmethod
+    def of(cls, year: YearPeriods) -> PeriodList:
+        return cls(
+            year=year.year,
+            model_version=year.model_version,
+            feed=FeedOut.of(year.feed),
+            periods=[PeriodOut.of(p) for p in year.periods],
+        )
+
+
+class PreviewUnitOut(BaseModel):
+    hsa_id: HsaId
+    unit_name: str | None
+    new_sek: SEK
+    previous_sek: SEK | None  # null when the period was never run
+    delta_sek: SEK | None
+
+
+class PreviewOut(BaseModel):
+    """What POST /v1/runs would pay now, beside `compared_with` (the latest approved version,
+    else the latest one; null when never run). Nothing is stored."""
+
+    period: PeriodStr
+    count_date: dt.date
+    as_known_at: dt.datetime
+    model_version: int
+    compared_with: VersionRef | None
+    unchanged: bool  # POST /v1/runs would answer `unchanged: true` (same as the latest version)
+    stale: bool
+    reasons: list[StaleReasonOut]
+    new_total_sek: SEK
+    new_undistributed_sek: SEK
+    previous_total_sek: SEK | None
+    delta_sek: SEK | None
+    units: list[PreviewUnitOut]
+    feed: FeedOut
+
+    @classmethod
+    def of(cls, preview: Preview) -> PreviewOut:
+        computed = preview.computed
+        units = [
+            PreviewUnitOut(
+                hsa_id=u.hsa_id,
+                unit_name=u.name,
+                new_sek=from_ore(u.new_ore),
+                previous_sek=from_ore(u.previous_ore) if u.previous_ore is not None else None,
+                delta_sek=(
+                    from_ore(u.new_ore - u.previous_ore) if u.previous_ore is not None else None
+                ),
+            )
+            for u in preview.units
+        ]
+        compared = preview.compared_with
+        previous = sum(u.previous_ore or 0 for u in preview.units) if compared else None
+        return cls(
+            period=computed.result.period,
+            count_date=computed.count_date,
+            as_known_at=computed.as_known_at,
+            model_version=computed.stored.version,
+            compared_with=VersionRef.of(compared),
+            unchanged=preview.unchanged,
+            stale=bool(preview.reasons),
+            reasons=reasons_out(preview.reasons),
+            new_total_sek=from_ore(computed.result.total_ore),
+            new_undistributed_sek=from_ore(computed.result.undistributed_ore),
+            previous_total_sek=from_ore(previous) if previous is not None else None,
+            delta_sek=(
+                from_ore(computed.result.total_ore - previous) if previous is not None else None
+            ),
+            units=units,
+            feed=FeedOut.of(preview.feed),
+        )

@@ -61,6 +61,9 @@ payment_run = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("approved_by", String(200), nullable=True),
     Column("approved_at", DateTime(timezone=True), nullable=True),
+    # The newest moment a re-run found this version unchanged (listing changes recorded
+    # before it did not change the month): staleness counts only the changes after it.
+    Column("confirmed_as_known_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("period", "version", name="uq_payment_run_period_version"),
 )
 

@@ -11,7 +11,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, insert, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -28,10 +39,12 @@ from services.payment.db.models import (
 from services.payment.domain.calculation import ComponentPool, MonthResult, fmt, line_deltas
 from services.payment.domain.components import component_order
 from services.payment.domain.model import STORED, PaymentModel
+from services.payment.domain.staleness import UNIT_CHANGED, ChangeTally
 from shared.auth import Principal, Role
 from shared.db import as_utc
 from shared.money import from_ore
 from shared.period import Period
+from shared.schemas.common import CareType
 from shared.schemas.payment import RunStatus, Statement, StatementLine
 
 
@@ -154,6 +167,13 @@ class RunRecord:
     approved_by: str | None
     approved_at: dt.datetime | None
     components: tuple[ComponentPool, ...]
+    confirmed_as_known_at: dt.datetime | None = None
+
+    @property
+    def known_until(self) -> dt.datetime:
+        """The newest moment whose listings this version is known to pay right."""
+        confirmed = self.confirmed_as_known_at
+        return max(self.as_known_at, confirmed) if confirmed else self.as_known_at
 
 
 def _runs(session: Session, where: ColumnElement[bool]) -> list[RunRecord]:
@@ -196,6 +216,9 @@ def _runs(session: Session, where: ColumnElement[bool]) -> list[RunRecord]:
             approved_by=r.approved_by,
             approved_at=as_utc(r.approved_at) if r.approved_at else None,
             components=tuple(sorted(comps[r.id], key=lambda c: by_rule(c.component))),
+            confirmed_as_known_at=(
+                as_utc(r.confirmed_as_known_at) if r.confirmed_as_known_at else None
+            ),
         )
         for r in rows
     ]
@@ -231,6 +254,38 @@ def run_moments(session: Session, run_id: str) -> RunMoments | None:
 def list_runs(session: Session, period: Period | None = None) -> list[RunRecord]:
     where = payment_run.c.period == str(period) if period is not None else true()
     return _runs(session, where)
+
+
+def runs_of_year(session: Session, year: int) -> list[RunRecord]:
+    """Every version of every period of `year`, in period and version order."""
+    return _runs(session, payment_run.c.period.like(f"{year:04d}-%"))
+
+
+def latest_approved_run(session: Session, period: Period) -> RunRecord | None:
+    run_id = session.execute(
+        select(payment_run.c.id)
+        .where(
+            payment_run.c.period == str(period),
+            payment_run.c.status == RunStatus.approved.value,
+        )
+        .order_by(payment_run.c.version.desc())
+        .limit(1)
+    ).scalar()
+    return get_run(session, run_id) if run_id else None
+
+
+def confirm_run(session: Session, run_id: str, as_known_at: dt.datetime) -> None:
+    """A re-run as known at `as_known_at` found the version unchanged (never moves back)."""
+    at = as_utc(as_known_at)
+    session.execute(
+        update(payment_run)
+        .where(
+            payment_run.c.id == run_id,
+            (payment_run.c.confirmed_as_known_at.is_(None))
+            | (payment_run.c.confirmed_as_known_at < at),
+        )
+        .values(confirmed_as_known_at=at)
+    )
 
 
 def latest_run(session: Session, period: Period, *, lock: bool = False) -> RunRecord | None:
@@ -636,3 +691,22 @@ def store_changes(
 def count_changes(session: Session) -> int:
     """How many feed entries are stored (the tests' and the operators' check)."""
     return int(session.execute(select(func.count()).select_from(listing_change)).scalar_one())
+
+
+def change_tally(session: Session, *, after: dt.datetime, day: dt.date) -> ChangeTally:
+    """Stored feed entries recorded after `after` that can change the primary-care counts of
+    `day` (services/payment/domain/staleness.py states the rule)."""
+    c = listing_change.c
+    is_unit = c.kind == UNIT_CHANGED
+    row = session.execute(
+        select(
+            func.sum(case((is_unit, 0), else_=1)),
+            func.sum(case((is_unit, 1), else_=0)),
+        ).where(
+            c.recorded_at > as_utc(after),
+            c.affects_from <= day,
+            (c.affects_to.is_(None)) | (c.affects_to >= day),
+            (c.care_type.is_(None)) | (c.care_type == CareType.primary.value),
+        )
+    ).one()
+    return ChangeTally(listings=int(row[0] or 0), units=int(row[1] or 0))

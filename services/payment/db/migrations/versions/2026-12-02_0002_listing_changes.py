@@ -1,10 +1,12 @@
-"""The listing service's change feed as this service follows it: listing_change, listing_feed.
+"""The listing service's change feed as this service follows it: listing_change, listing_feed;
+and payment_run.confirmed_as_known_at (a re-run found the version unchanged as known then).
 
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-12-02
 
-Nothing of 0001 changes: stored models, runs and statements read as before. The feed
+Stored models, runs and statements read as before (a run's confirmed_as_known_at starts
+empty). The feed
 position starts at cursor 0, so the first follow reads the whole feed; a run approved before
 this release is then stale only for the changes recorded after its `as_known_at`.
 """
@@ -42,9 +44,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_listing_feed"),
     )
     op.bulk_insert(feed, [{"id": 1, "cursor": 0, "followed_at": None}])
+    op.add_column(
+        "payment_run",
+        sa.Column("confirmed_as_known_at", sa.DateTime(timezone=True), nullable=True),
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("payment_run") as batch:
+        batch.drop_column("confirmed_as_known_at")
     op.drop_table("listing_feed")
     op.drop_index("ix_listing_change_recorded_at", table_name="listing_change")
     op.drop_table("listing_change")
