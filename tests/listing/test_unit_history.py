@@ -53,6 +53,9 @@ def test_a_distance_change_effective_mid_year(listing: Listing) -> None:
     assert r.json()["distance_to_hospital_km"] == "40"
     assert _km(admin, U1, date="2026-06-30") == "12.5"
     assert _km(admin, U1, date="2026-07-01") == "40"
+    again = admin.put(f"/v1/units/{U1}", json=edit)  # the same edit again changes nothing
+    assert again.status_code == 200 and len(_feed(admin)) == 2
+    assert _versions(listing.url) == 2
     assert _km(admin, U1, date="2026-12-31") == "40"
     # A date before the first version reads the first: every known unit answers on every date.
     assert _km(admin, U1, date="2001-01-01") == "12.5"

@@ -64,11 +64,11 @@ def plan_edit(
     else:
         gone = [v for v in versions if v.valid_from >= effective_from]
         start = effective_from
-    kept = [v for v in versions if v not in gone]
-    read_now = gone + ([version_on(kept, start)] if kept else [])
+    # The edited days now read the versions it supersedes and the one holding on `start`.
+    read_now = gone + ([version_on(versions, start)] if versions else [])
     if versions and all(v.attributes == new for v in read_now):
         return Edit((), start, None)
-    becomes_first = not kept
+    becomes_first = len(gone) == len(versions)
     affects = min([active_from, *old_active_from, start]) if becomes_first else start
     return Edit(tuple(v.id for v in gone), start, affects)
 
