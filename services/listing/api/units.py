@@ -19,6 +19,7 @@ from services.listing.api.deps import (
     UnitReaders,
 )
 from services.listing.api.schemas import CloseIn, CloseOut, Receiver, UnitIn
+from shared.openapi import problem_responses
 from shared.patterns import HSA_ID_MAX_LENGTH, HSA_ID_PATTERN
 from shared.schemas.listing import Unit
 from shared.values import Moment, RecordDate
@@ -53,7 +54,7 @@ def list_units(
     return service.list_units(session=session, on=date or today, as_known_at=as_known_at)
 
 
-@router.get("/{hsa_id}", response_model=Unit)
+@router.get("/{hsa_id}", response_model=Unit, responses=problem_responses(404))
 def get_unit(
     hsa_id: HsaPath,
     _p: UnitReaders,
@@ -68,7 +69,7 @@ def get_unit(
     )
 
 
-@router.put("/{hsa_id}", response_model=Unit, responses=CREATED)
+@router.put("/{hsa_id}", response_model=Unit, responses={**CREATED, **problem_responses(409)})
 def put_unit(
     hsa_id: HsaPath,
     body: UnitIn,
@@ -101,7 +102,7 @@ def put_unit(
     return saved
 
 
-@router.post("/{hsa_id}/close", response_model=CloseOut)
+@router.post("/{hsa_id}/close", response_model=CloseOut, responses=problem_responses(404, 409))
 def close_unit(
     hsa_id: HsaPath,
     body: CloseIn,
