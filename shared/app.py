@@ -272,13 +272,15 @@ def build_service(
     large_body_paths: tuple[str, ...] = (),
     version: str = "0.1.0",
 ) -> FastAPI:
-    """The one way a service app is built: logging, lifespan and disposal, middleware, error
-    handlers, /healthz, the service's routers and its audit API."""
+    """The one way a service app is built: logging, lifespan (the context's background tasks
+    started, then stopped before disposal), middleware, error handlers, /healthz, the service's
+    routers and its audit API."""
     configure_logging(context.settings.log_level)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         try:
+            context.start()
             yield
         finally:
             context.close()

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from shared.audit import AuditLog
 from shared.db import Database
 from shared.settings import ServiceName, Settings
+
+
+class BackgroundTask(Protocol):
+    """Work a service does beside its requests (e.g. following a peer's feed): started once the
+    app has started, stopped before the database and the peers' clients are closed."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 @dataclass(kw_only=True)
@@ -23,8 +32,15 @@ class ServiceContext:
     audit: AuditLog
     # Called at shutdown, after the engine is disposed (e.g. the peers' HTTP clients).
     closers: list[Callable[[], None]] = field(default_factory=list)
+    background: list[BackgroundTask] = field(default_factory=list)
+
+    def start(self) -> None:
+        for task in self.background:
+            task.start()
 
     def close(self) -> None:
+        for task in reversed(self.background):
+            task.stop()
         self.db.dispose()
         for close in self.closers:
             close()

@@ -13,7 +13,7 @@ from services.payment.api import models, periods, runs, simulations, statements
 from services.payment.api.deps import PaymentContext
 from services.payment.clients import ListingClient
 from services.payment.db.models import audit_head, audit_log
-from services.payment.poller import ChangePoller, run_during_lifespan
+from services.payment.poller import ChangePoller
 from services.payment.settings import SERVICE, PaymentConfig, Settings, get_settings
 from shared.app import build_service
 from shared.audit import AuditLog
@@ -51,5 +51,5 @@ def create_app(
         config.change_poll_s,
     )
     context.poller = poller
-    run_during_lifespan(app, poller)
+    context.background.append(poller)
     return app

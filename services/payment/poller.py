@@ -1,21 +1,17 @@
 """The background follower of the listing feed: a thread that follows it every CHANGE_POLL_S.
 
-shared.app.build_service has no startup hook (only the context's closers at shutdown), so the
-payment service wraps its app's lifespan here: the thread starts once the app has started and
-stops before the context closes the database and the listing client. A thread, not an
-asyncio task: a follow is blocking I/O (the sync ServiceClient, the database), and an Event
-lets shutdown stop it between two polls without cancelling one half done.
+A background task of the payment context (shared.context.BackgroundTask): build_service starts
+it once the app has started and stops it before the database and the listing client are
+closed. A thread, not an asyncio task: a follow is blocking I/O (the sync ServiceClient, the
+database), and an Event lets shutdown stop it between two polls without cancelling one half
+done.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from typing import Any
-
-from fastapi import FastAPI
+from collections.abc import Callable
 
 log = logging.getLogger("halsoval.payment.poller")
 
@@ -53,19 +49,3 @@ class ChangePoller:
                 self.poll()
             except Exception:  # never let the thread die: the next interval tries again
                 log.exception("the change poller failed; it tries again in %ss", self.interval_s)
-
-
-def run_during_lifespan(app: FastAPI, poller: ChangePoller) -> None:
-    """Start `poller` when the app starts and stop it before the app's own shutdown runs."""
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(the_app: FastAPI) -> AsyncIterator[Any]:
-        async with inner(the_app) as state:
-            poller.start()
-            try:
-                yield state
-            finally:
-                poller.stop()
-
-    app.router.lifespan_context = lifespan

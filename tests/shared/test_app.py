@@ -7,6 +7,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import structlog
@@ -399,3 +400,40 @@ def test_a_body_that_cannot_be_decoded_is_a_422_naming_the_body(client: TestClie
     )
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
     assert r.json()["errors"][0]["field"] == "body"
+
+
+def test_background_tasks_start_after_startup_and_stop_before_the_database_closes(
+    tmp_path: Path,
+) -> None:
+    from shared.app import build_service
+    from shared.audit import AuditLog, audit_tables
+    from shared.context import ServiceContext
+    from shared.db import Database, make_metadata
+
+    happened: list[str] = []
+
+    class Task:
+        def start(self) -> None:
+            happened.append("start")
+
+        def stop(self) -> None:
+            happened.append("stop")
+
+    class Db(Database):
+        def dispose(self) -> None:
+            happened.append("dispose")
+            super().dispose()
+
+    log, head = audit_tables(make_metadata())
+    context = ServiceContext(
+        name="payment",
+        settings=Settings(),
+        db=Db(f"sqlite:///{tmp_path / 'x.db'}"),
+        audit=AuditLog(log, head, "k" * 32),
+        closers=[lambda: happened.append("closer")],
+        background=[Task()],
+    )
+    with TestClient(build_service(context, [])) as client:
+        assert happened == ["start"]
+        assert client.get("/healthz").status_code == 200
+    assert happened == ["start", "stop", "dispose", "closer"]
