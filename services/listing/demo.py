@@ -3,8 +3,10 @@ and the demo year's changes to its units, applied on every run (each is idempote
 
 The year's changes: a private health centre closes in the middle of the demo year (its
 patients move to the nearest active unit, reason closure), and one unit's distance to its
-hospital changes from the 1st of July (a new road), which the sparsity payment reads from
-that month's count date on.
+hospital changes from the 1st of July (a new road brings it into a nearer sparsity band), which
+the sparsity payment reads from that month's count date on. After the payment demo has paid
+the year, `late_changes` lists a few residents back-dated into its last month, which makes
+that month stale.
 """
 
 from __future__ import annotations
@@ -14,15 +16,17 @@ import time
 from decimal import Decimal
 
 import typer
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from services.listing import loaders, service
 from services.listing.db.migrate import migrate
-from services.listing.db.models import audit_head, audit_log, unit
+from services.listing.db.models import audit_head, audit_log, listing, person, unit
+from services.listing.domain.listing import Reason
 from services.listing.settings import ListingConfig, database_url
 from shared.audit import AuditLog
 from shared.clock import business_today, latest_full_year
 from shared.db import Database
+from shared.errors import Conflict
 from shared.period import CountDateRule
 from shared.schemas.common import CareType, Ownership
 from shared.schemas.listing import Unit, UnitIn
@@ -31,8 +35,10 @@ from shared.settings import Settings
 RESIDENTS, UNITS, SEED = 133_000, 27, 2026
 # The payment demo's count-date rule: the demo year is the one it pays (the latest full year).
 COUNT_DATE_RULE = CountDateRule.last_day_prev_month
-# The new road: this much shorter from the 1st of July on.
-SHORTER_KM = Decimal("15")
+# The new road: from the 1st of July on, the unit nearest beyond this many km (the farthest
+# sparsity band of the payment demo's model) is this much nearer, and so in the band below.
+FAR_BAND_KM = Decimal("180")
+SHORTER_KM = Decimal("20")
 
 
 def demo_year(settings: Settings) -> int:
@@ -80,8 +86,9 @@ def _closing(units: list[Unit]) -> Unit | None:
 
 
 def year_changes(db: Database, settings: Settings, year: int) -> tuple[str | None, str | None]:
-    """Close one unit on 15 June and shorten another's distance from 1 July of `year`;
-    returns their hsa_ids. Chosen from the units as on 14 June, so a re-run picks the same."""
+    """Close one unit on 15 June and shorten by 20 km, from 1 July of `year`, the distance of
+    the unit nearest beyond 180 km; returns their hsa_ids. Chosen from the units as on 14 June,
+    so a re-run picks the same."""
     last_day, road = dt.date(year, 6, 15), dt.date(year, 7, 1)
     before = _units_on(db, last_day - dt.timedelta(days=1))
     audit = AuditLog(audit_log, audit_head, settings.hash_key)
@@ -104,8 +111,14 @@ def year_changes(db: Database, settings: Settings, year: int) -> tuple[str | Non
             f"{closed.moved} moved ({took:.1f} s)"
         )
     closing_id = closing.hsa_id if closing is not None else None
-    farthest = max(
-        (u for u in before if u.care_type == CareType.primary and u.hsa_id != closing_id),
+    farthest = min(
+        (
+            u
+            for u in before
+            if u.care_type == CareType.primary
+            and u.hsa_id != closing_id
+            and u.distance_to_hospital_km >= FAR_BAND_KM
+        ),
         key=lambda u: (u.distance_to_hospital_km, u.hsa_id),
         default=None,
     )
@@ -135,3 +148,72 @@ def _version_before(db: Database, hsa_id: str, day: dt.date) -> Unit:
         return service.get_unit(
             session=session, hsa_id=hsa_id, on=day - dt.timedelta(days=1), as_known_at=None
         )
+
+
+# Late changes: reported after the whole year was paid, they make exactly its last month stale.
+LATE_CHOOSERS = 25
+
+
+def late_changes(settings: Settings) -> int:
+    """Residents who chose another health centre from 10 November of the demo year, reported
+    only after its months were approved: the counts of 30 November (period December) change,
+    no earlier month's, so `GET /v1/periods` shows December stale. Done once: a re-run finds
+    the choices in place and adds none. Returns how many were listed now."""
+    year = demo_year(settings)
+    day = dt.date(year, 11, 10)
+    db = Database(database_url(settings))
+    try:
+        with db.sessionmaker() as session, session.begin():
+            if session.execute(
+                select(func.count())
+                .select_from(listing)
+                .where(listing.c.valid_from == day, listing.c.reason == "choice")
+            ).scalar_one():
+                return 0
+        with db.sessionmaker() as session:
+            counts = service.read_counts(
+                session=session,
+                on=day,
+                care_type=CareType.primary,
+                as_known_at=None,
+                hsa_ids=None,
+                region=ListingConfig().region,
+            )
+        largest, second = sorted(counts.units, key=lambda u: (-u.listed, u.hsa_id))[:2]
+        with db.sessionmaker() as session:
+            choosers = session.execute(
+                select(person.c.personnummer)
+                .join(listing, listing.c.person_id == person.c.id)
+                .join(unit, unit.c.id == listing.c.unit_id)
+                .where(
+                    unit.c.hsa_id == largest.hsa_id,
+                    listing.c.superseded_at.is_(None),
+                    listing.c.valid_from < day,
+                    or_(listing.c.valid_to.is_(None), listing.c.valid_to >= day),
+                )
+                .order_by(person.c.id)
+                .limit(LATE_CHOOSERS)
+            ).scalars()
+            personnummers = list(choosers)
+        audit = AuditLog(audit_log, audit_head, settings.hash_key)
+        listed = 0
+        for personnummer in personnummers:
+            try:
+                with db.sessionmaker() as session:
+                    service.create_listing(
+                        session=session,
+                        audit=audit,
+                        principal=loaders.cli_principal(),
+                        request_id=None,
+                        personnummer=personnummer,
+                        hsa_id=second.hsa_id,
+                        valid_from=day,
+                        reason=Reason.choice,
+                        special_reason=False,
+                    )
+                listed += 1
+            except Conflict:  # the two-changes limit, or a later listing: not this one
+                continue
+        return listed
+    finally:
+        db.dispose()

@@ -50,4 +50,48 @@ def test_year_changes_close_a_private_unit_and_shorten_a_distance_once(listing: 
         admin.get(f"/v1/units/{FAR}", params={"date": d}).json()["distance_to_hospital_km"]
         for d in ("2026-06-30", "2026-07-01")
     ]
-    assert km == ["230", "215"]
+    assert km == ["230", "210"]
+
+
+def test_late_changes_list_a_few_residents_back_dated_into_the_last_month_once(
+    listing: Listing,
+) -> None:
+    admin = listing.admin
+    admin.put(f"/v1/units/{OTHER}", json=unit_body(lat=63.2, lon=14.6))
+    admin.put(f"/v1/units/{FAR}", json=unit_body("2313", lat=64.5, lon=14.1))
+    people = [pnr(1970 + i, 3, 1 + i, 300 + i) for i in range(3)]
+    import_register(admin, register_csv(*(register_row(p) for p in people)))
+    for p in people[:2]:
+        admin.post(
+            "/v1/listings",
+            json={
+                "personnummer": p,
+                "hsa_id": OTHER,
+                "valid_from": "2025-01-01",
+                "reason": "choice",
+            },
+        )
+    admin.post(
+        "/v1/listings",
+        json={
+            "personnummer": people[2],
+            "hsa_id": FAR,
+            "valid_from": "2025-01-01",
+            "reason": "choice",
+        },
+    )
+    year = demo.demo_year(listing.settings)
+    # The two at the largest unit choose the second largest from 10 November; once.
+    assert demo.late_changes(listing.settings) == 2
+    assert demo.late_changes(listing.settings) == 0
+    for p in people[:2]:
+        history = admin.post("/v1/listings/history", json={"personnummer": p}).json()["listings"]
+        assert (history[-1]["hsa_id"], history[-1]["valid_from"], history[-1]["reason"]) == (
+            FAR,
+            f"{year}-11-10",
+            "choice",
+        )
+    counts = admin.get(
+        "/v1/counts", params={"date": f"{year}-11-09", "care_type": "primary"}
+    ).json()
+    assert {u["hsa_id"]: u["listed"] for u in counts["units"]} == {OTHER: 2, FAR: 1}
