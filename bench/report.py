@@ -142,6 +142,25 @@ def _rows(all_results: dict[str, dict[str, Any]]) -> list[tuple[str, list[str]]]
             ),
         ),
         (
+            "**Closing the largest unit**, HTTP (listed there)",
+            col(
+                lambda r: (
+                    f"{_s(_f(r, 'year', 'close_seconds'))} ({_s(_f(r, 'year', 'listed'), '', 0)})"
+                )
+            ),
+        ),
+        (
+            "stale periods: first answer (feed entries followed) / again",
+            col(
+                lambda r: (
+                    f"{_s(_f(r, 'year', 'periods_first_seconds'))} "
+                    f"({_s(_f(r, 'year', 'feed_entries'), '', 0)}) / "
+                    f"{_s(_f(r, 'year', 'periods_again_seconds'))}"
+                )
+            ),
+        ),
+        ("preview of a paid month", col(lambda r: _s(_f(r, "year", "preview_seconds")))),
+        (
             "**Peak RSS** listing / payment service",
             col(lambda r: f"{rss(r, 'listing')} / {rss(r, 'payment')}"),
         ),

@@ -47,6 +47,7 @@ AUTH_SECRET = "bench-secret-0123456789abcdef-0123456789abcdef"
 COUNT_DATE = dt.date(2026, 9, 30)
 PERIODS = ("2026-08", "2026-09", "2026-10")  # count dates 31 Jul, 31 Aug, 30 Sep
 CHANGE_FROM = dt.date(2026, 11, 2)  # after the generated history ends (31 Oct)
+CLOSE_AFTER = dt.date(2026, 10, 15)  # the largest unit closes: 2026-11 (31 Oct) pays its patients
 # What a deployment sets for these databases (--tune); settable per database, unlike
 # shared_buffers, which needs a server restart and so stays as the server has it.
 TUNED = {
@@ -586,6 +587,54 @@ class Bench:
         if set(statuses) != {201}:
             raise RuntimeError(f"listing changes answered {statuses}")
 
+    def year(self, listing_url: str, payment_url: str, counts: dict[str, Any] | None) -> None:
+        """The year's work at this size: close the largest unit (its patients moved in one
+        transaction), then the payment service follows the feed from the start (the closure's
+        one entry per person, and the listing changes) and answers the year's periods; a
+        preview of the paid month the changes do not touch must find it not stale."""
+        if counts is None:
+            raise RuntimeError("needs the counts")
+        largest = max(counts["units"], key=lambda u: (u["listed"], u["hsa_id"]))
+        admin = {"Authorization": self.token("region_admin", "bench:admin")}
+        started = time.perf_counter()
+        r = httpx.post(
+            f"{listing_url}/v1/units/{largest['hsa_id']}/close",
+            json={"last_day": CLOSE_AFTER.isoformat()},
+            headers=admin,
+            timeout=900,
+        )
+        close_s = time.perf_counter() - started
+        if r.status_code != 200:
+            raise RuntimeError(f"close: {r.status_code} {r.text[:300]}")
+        closed = r.json()
+        periods = []
+        for _ in range(2):  # the first follows the whole feed, the second only looks
+            started = time.perf_counter()
+            r = httpx.get(
+                f"{payment_url}/v1/periods", params={"year": 2026}, headers=admin, timeout=900
+            )
+            periods.append(time.perf_counter() - started)
+            r.raise_for_status()
+        feed = r.json()["feed"]
+        paid = PERIODS[-1]
+        started = time.perf_counter()
+        r = httpx.post(f"{payment_url}/v1/periods/{paid}/preview", headers=admin, timeout=900)
+        preview_s = time.perf_counter() - started
+        r.raise_for_status()
+        if r.json()["stale"] or not r.json()["unchanged"]:
+            raise RuntimeError(f"{paid} should be unchanged by changes after its count date")
+        self.figure(
+            "year",
+            close_seconds=close_s,
+            listed=largest["listed"] + largest.get("out_of_region", 0),
+            moved=closed["moved"],
+            receivers=len(closed["to"]),
+            feed_entries=feed["cursor"],
+            periods_first_seconds=periods[0],
+            periods_again_seconds=periods[1],
+            preview_seconds=preview_s,
+        )
+
     # ---------------------------------------------------------------- the whole run
     def run(self, keep: bool) -> dict[str, Any]:
         self.machine()
@@ -621,6 +670,9 @@ class Bench:
             if listing_url:
                 with self.step("listing_change"):
                     self.listing_changes(listing_url, files, primary)
+            if listing_url and payment_url:
+                with self.step("year"):
+                    self.year(listing_url, payment_url, counts)
         finally:
             self.stop_all()
             if not keep:
