@@ -301,6 +301,10 @@ def test_a_model_stored_under_older_limits_still_reads_and_runs(harness: Payment
                     used=False,
                     created_at=dt.datetime.now(dt.UTC),
                     created_by="before",
+                    status="approved",
+                    effective_from="2026-01",
+                    approved_by="migration 0003",
+                    approved_at=dt.datetime.now(dt.UTC),
                 )
             )
     finally:

@@ -38,6 +38,12 @@ payment_model = Table(
     Column("used", Boolean, nullable=False, default=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", String(200), nullable=False),
+    # Four eyes (0003): draft until a finance_approver other than created_by approves it;
+    # an approved version governs its year from effective_from (a period, "YYYY-MM") on.
+    Column("status", String(20), nullable=False),
+    Column("effective_from", String(7), nullable=False),
+    Column("approved_by", String(200), nullable=True),
+    Column("approved_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("year", "version", name="uq_payment_model_year_version"),
 )
 
@@ -126,4 +132,44 @@ listing_feed = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("cursor", BigInteger, nullable=False),
     Column("followed_at", DateTime(timezone=True), nullable=True),
+)
+
+# --- payouts (0004) ---
+# A payout records that a period's approved version is paid: immutable once written, final
+# when a finance_approver other than its author approves it. One payout per run at most
+# (uq_payout_run): the same version is never paid twice.
+payout = Table(
+    "payout",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("period", String(7), nullable=False, index=True),
+    Column("care_type", String(20), nullable=False),
+    Column("run_id", String(32), ForeignKey("payment_run.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("paid_version", Integer, nullable=True),  # the version paid before (a correction)
+    Column("status", String(20), nullable=False),
+    # Asked for in the request, else the approval's date in Stockholm (set when approved).
+    Column("payment_date", Date, nullable=True),
+    Column("total_ore", BigInteger, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("approved_by", String(200), nullable=True),
+    Column("approved_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("run_id", name="uq_payout_run"),
+)
+
+payout_line = Table(
+    "payout_line",
+    metadata,
+    Column("payout_id", String(32), ForeignKey("payout.id"), primary_key=True),
+    Column("hsa_id", String(64), primary_key=True),
+    Column("unit_name", String(200), nullable=True),
+    Column("period", String(7), nullable=False),
+    Column("kind", String(20), nullable=False),  # payment, correction, credit
+    Column("paid_version", Integer, nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("amount_ore", BigInteger, nullable=False),  # negative on a credit line
+    Column("vat_ore", BigInteger, nullable=False),
+    # The ledger reads a unit's lines of a year.
+    Index("ix_payout_line_hsa_period", "hsa_id", "period"),
 )

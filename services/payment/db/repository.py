@@ -128,7 +128,14 @@ def put_model(
         outcome = "new_version" if current is not None else "created"
         session.execute(
             insert(payment_model).values(
-                year=year, version=version, body=body, used=False, created_at=now, created_by=sub
+                year=year,
+                version=version,
+                body=body,
+                used=False,
+                created_at=now,
+                created_by=sub,
+                status="draft",
+                effective_from=f"{year:04d}-01",
             )
         )
     stored = get_model(session, year, version)
