@@ -626,7 +626,7 @@ class Bench:
         self.figure(
             "year",
             close_seconds=close_s,
-            listed=largest["listed"] + largest.get("out_of_region", 0),
+            listed_on_count_date=largest["listed"] + largest.get("out_of_region", 0),
             moved=closed["moved"],
             receivers=len(closed["to"]),
             feed_entries=feed["cursor"],
