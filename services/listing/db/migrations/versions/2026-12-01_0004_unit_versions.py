@@ -7,7 +7,7 @@ puts each unit's latest current version back into `unit`.
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-02
+Create Date: 2026-12-01
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ and payment_run.confirmed_as_known_at (a re-run found the version unchanged as k
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-02
+Create Date: 2026-12-01
 
 Stored models, runs and statements read as before (a run's confirmed_as_known_at starts
 empty). The feed
