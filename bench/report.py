@@ -142,10 +142,10 @@ def _rows(all_results: dict[str, dict[str, Any]]) -> list[tuple[str, list[str]]]
             ),
         ),
         (
-            "**Closing the largest unit**, HTTP (listed there)",
+            "**Closing the largest unit**, HTTP (persons moved)",
             col(
                 lambda r: (
-                    f"{_s(_f(r, 'year', 'close_seconds'))} ({_s(_f(r, 'year', 'listed'), '', 0)})"
+                    f"{_s(_f(r, 'year', 'close_seconds'))} ({_s(_f(r, 'year', 'moved'), '', 0)})"
                 )
             ),
         ),
