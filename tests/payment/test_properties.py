@@ -11,9 +11,9 @@ from services.payment.domain.allocation import largest_remainder
 from services.payment.domain.calculation import UnitInput, calculate_month
 from services.payment.domain.model import PaymentModel
 from services.payment.domain.pools import annual_amount, monthly_pool
+from services.payment.domain.year import Version, pools_for
 from shared.money import round_ore, to_ore
 from shared.period import Period
-from shared.schemas.payment import Component
 from tests.payment.conftest import example_model
 
 hsa_ids = st.integers(0, 9999).map(lambda n: f"SE2321000207-U{n:04d}")
@@ -67,9 +67,10 @@ def test_statements_plus_undistributed_equal_the_months_pool(
 ) -> None:
     model = PaymentModel.model_validate(example_model(annual_budget_sek=str(budget), shares=split))
     r = calculate_month(model, Period(2026, month), units)
-    expected_pool = sum(
-        monthly_pool(annual_amount(budget, Decimal(split[c.value])), month) for c in Component
-    )
+    # The pools of the year's schedule (one version, from January: domain/year.py).
+    month_pools = pools_for([Version(1, 1, model)], month)
+    assert month_pools is not None
+    expected_pool = sum(month_pools.pools.values())
     assert r.pool_ore == expected_pool
     assert sum(u.total_ore for u in r.units) + r.undistributed_ore == expected_pool
     for c in r.components:

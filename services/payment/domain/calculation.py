@@ -8,11 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from services.payment.domain import components
+from services.payment.domain import components, year
 from services.payment.domain.allocation import largest_remainder
-from services.payment.domain.components import FIRST_CALCULATION
+from services.payment.domain.components import FIRST_CALCULATION, VAT_COMPENSATION
 from services.payment.domain.model import PaymentModel
-from services.payment.domain.pools import annual_amount, monthly_pool
 from shared.period import Period
 
 SHARE_PLACES = Decimal("1e-12")  # the printed share; amounts come from the exact weights
@@ -28,6 +27,7 @@ class UnitInput:
     by_age: Sequence[tuple[int, int]] = ()
     by_deso: Sequence[tuple[str | None, int]] = ()
     name: str | None = None
+    private: bool = False  # a privately owned unit (VAT compensation), as known at the counts
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,13 @@ class MonthResult:
         return sum(c.undistributed_ore for c in self.components)
 
     @property
+    def vat_ore(self) -> int:
+        """The VAT compensation of the month, on top of the pools (in total_ore, not pool_ore)."""
+        return sum(
+            ln.amount_ore for u in self.units for ln in u.lines if ln.component == VAT_COMPENSATION
+        )
+
+    @property
     def calculation_version(self) -> int:
         """The oldest calculation that pays this month so: components it did not have pay nothing.
 
@@ -129,6 +136,14 @@ class MonthResult:
         }
         if version != FIRST_CALCULATION:
             doc["calculation"] = version
+        vat = [
+            [u.hsa_id, ln.amount_ore]
+            for u in self.units
+            for ln in u.lines
+            if ln.component == VAT_COMPENSATION
+        ]
+        if vat:  # only then: a month without VAT compensation keeps its earlier fingerprint
+            doc["vat"] = vat
         return hashlib.sha256(json.dumps(doc, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -150,43 +165,75 @@ def unit_weights(model: PaymentModel, unit: UnitInput) -> dict[str, Decimal]:
     return {c.id: c.weight(model, unit) for c in components.COMPONENTS}
 
 
-def calculate_month(model: PaymentModel, period: Period, units: Sequence[UnitInput]) -> MonthResult:
-    """Pools (rule 1), weights (rule 2), largest remainder (rule 3), statement lines (rule 4)."""
+def calculate_month(
+    model: PaymentModel,
+    period: Period,
+    units: Sequence[UnitInput],
+    pools: Mapping[str, int] | None = None,
+) -> MonthResult:
+    """Pools (rule 1), weights (rule 2), largest remainder (rule 3), statement lines (rule 4),
+    then each private unit's VAT compensation on top (when the model has it).
+
+    `pools`: the month's pools from the year's schedule (domain/year.py); omitted, the model
+    is taken as the only version, in force from January."""
+    if pools is None:
+        month = year.pools_for([year.Version(1, 1, model)], period.month)
+        assert month is not None
+        pools = month.pools
     ordered = sorted(units, key=lambda u: u.hsa_id)
     if len({u.hsa_id for u in ordered}) != len(ordered):
         raise ValueError("a unit appears twice in the counts")
     registry = components.COMPONENTS
     weights = {u.hsa_id: unit_weights(model, u) for u in ordered}
-    pools: list[ComponentPool] = []
+    component_pools: list[ComponentPool] = []
     amounts: dict[str, dict[str, int]] = {}
     totals: dict[str, Decimal] = {}
     for spec in registry:
         component = spec.id
-        share = model.shares[spec.share_key]
-        pool = monthly_pool(annual_amount(model.annual_budget_sek, share), period.month)
+        pool = pools.get(component, 0)
         component_weights = {h: w[component] for h, w in weights.items()}
         amounts[component] = largest_remainder(pool, component_weights)
         totals[component] = sum(component_weights.values(), Decimal(0))
         paid = sum(amounts[component].values())
-        pools.append(ComponentPool(component, pool, totals[component], paid))
+        component_pools.append(ComponentPool(component, pool, totals[component], paid))
     results = tuple(
-        UnitResult(
-            hsa_id=u.hsa_id,
-            listed=u.listed,
-            name=u.name,
-            lines=tuple(
-                Line(
-                    c,
-                    weights[u.hsa_id][c],
-                    _share(weights[u.hsa_id][c], totals[c]),
-                    amounts[c][u.hsa_id],
-                )
-                for c in (spec.id for spec in registry)
+        _with_vat(
+            model,
+            u,
+            UnitResult(
+                hsa_id=u.hsa_id,
+                listed=u.listed,
+                name=u.name,
+                lines=tuple(
+                    Line(
+                        c,
+                        weights[u.hsa_id][c],
+                        _share(weights[u.hsa_id][c], totals[c]),
+                        amounts[c][u.hsa_id],
+                    )
+                    for c in (spec.id for spec in registry)
+                ),
             ),
         )
         for u in ordered
     )
-    return MonthResult(period=period, components=tuple(pools), units=results)
+    return MonthResult(period=period, components=tuple(component_pools), units=results)
+
+
+def _with_vat(model: PaymentModel, unit: UnitInput, result: UnitResult) -> UnitResult:
+    """A private unit's `vat_compensation` line: weight = the month's total in kronor it is
+    computed on, share = the rate. The region's own units get none."""
+    vat = model.vat_compensation
+    if vat is None or not unit.private:
+        return result
+    base = result.total_ore
+    line = Line(
+        VAT_COMPENSATION,
+        (Decimal(base) / 100).quantize(Decimal("0.01")),
+        vat.rate,
+        year.vat_compensation_ore(vat.rate, base),
+    )
+    return UnitResult(result.hsa_id, result.listed, (*result.lines, line), result.name)
 
 
 def line_deltas(

@@ -63,6 +63,12 @@ COMPONENTS: tuple[ComponentSpec, ...] = (
 )
 
 
+# Not a pool share: momskompensation is paid to private units on top of the frame, as its own
+# statement line after the components' lines (rate × the unit's month total, half up).
+VAT_COMPENSATION = "vat_compensation"
+VAT_LABEL_SV = "Momskompensation"
+
+
 def spec(component: str) -> ComponentSpec:
     """The registry entry of a component id (KeyError for an id the registry does not hold)."""
     for c in COMPONENTS:
@@ -74,6 +80,7 @@ def spec(component: str) -> ComponentSpec:
 def component_order() -> Callable[[str], int]:
     """A sort key: the registry's order; an id it does not hold (a newer version's) last."""
     index = {c.id: i for i, c in enumerate(COMPONENTS)}
+    index[VAT_COMPENSATION] = len(index)
     return lambda component: index.get(component, len(index))
 
 
@@ -82,4 +89,4 @@ def label_sv(component: str) -> str:
     for c in COMPONENTS:
         if c.id == component:
             return c.label_sv
-    return component
+    return VAT_LABEL_SV if component == VAT_COMPENSATION else component

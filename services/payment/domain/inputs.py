@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from services.payment.domain.calculation import UnitInput
-from shared.schemas.common import CareType
+from shared.schemas.common import CareType, Ownership
 from shared.schemas.listing import Counts, Unit, UnitCount
 
 
@@ -109,6 +109,7 @@ def unit_inputs(
                 by_age=tuple(sorted(by_age.items())),
                 by_deso=tuple(by_deso.items()),
                 name=unit.name if unit else also.get(hsa_id),
+                private=unit is not None and unit.ownership is Ownership.private,
             )
         )
     return out

@@ -39,7 +39,7 @@ from pydantic_core import CoreSchema, core_schema
 from services.payment.domain import components
 from services.payment.domain.components import ComponentSpec
 from shared.money import SEK, DecimalStr
-from shared.period import CountDateRule
+from shared.period import CountDateRule, PeriodStr
 from shared.schemas.common import DesoCode
 
 NonNegative = Annotated[DecimalStr, Field(ge=0)]
@@ -321,8 +321,29 @@ class SparsityMatrix(BaseModel):
         return v
 
 
+_RATE = "a VAT compensation rate"
+Rate = Annotated[
+    NonNegative,
+    AfterValidator(_decimal_limit(Decimal(1), _RATE)),
+    _decimal_schema(Decimal(1), _RATE, "0.06"),
+]
+
+
+class VatCompensation(BaseModel):
+    """Momskompensation: private units get `rate` × their month's total on top of the frame."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rate: Rate
+
+
 class PaymentModel(BaseModel):
-    """The body of PUT /v1/models/{year}; unknown keys are refused at every level."""
+    """The body of PUT /v1/models/{year}; unknown keys are refused at every level.
+
+    `effective_from` (a period of the model's year; omitted: its first) is the period from
+    which the version, once approved, governs the year; `vat_compensation` is optional.
+    Both are left out of the canonical text when omitted, so older models read the same.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -334,6 +355,8 @@ class PaymentModel(BaseModel):
     )
     cni: CniTable
     sparsity: SparsityMatrix
+    effective_from: PeriodStr | None = None
+    vat_compensation: VatCompensation | None = None
 
     _few_bands = field_validator("age_weights", mode="after")(
         _at_most(EdgeLimits.bands, "age bands")
