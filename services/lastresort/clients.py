@@ -114,15 +114,26 @@ class ListingClient:
             _check_name(u, path)
         return found
 
-    def counts(self, *, on: dt.date, care_type: CareType) -> Counts:
-        """Who was listed where on the date, each unit once with 0..2^31-1 persons."""
+    def counts(
+        self, *, on: dt.date, care_type: CareType, as_known_at: dt.datetime | None = None
+    ) -> Counts:
+        """Who was listed where on the date as known at `as_known_at` (default: now), each unit
+        once with 0..2^31-1 persons. An answer read at another moment than asked is outside the
+        contract: the settlement must count what the payment run counted."""
         path = "/v1/counts"
-        counts = self.client.get(
-            path, _COUNTS, params={"date": on.isoformat(), "care_type": care_type.value}
-        )
+        params = {"date": on.isoformat(), "care_type": care_type.value}
+        if as_known_at is not None:
+            params["as_known_at"] = as_known_at.isoformat()
+        counts = self.client.get(path, _COUNTS, params=params)
         if counts.date != on or counts.care_type is not care_type:
             raise _outside(
                 "listing", path, f"counts of {counts.date} {counts.care_type.value} instead"
+            )
+        if as_known_at is not None and counts.as_known_at != as_known_at:
+            raise _outside(
+                "listing",
+                path,
+                f"counts of {on} as known at {counts.as_known_at} instead of {as_known_at}",
             )
         seen: set[str] = set()
         for c in counts.units:
@@ -159,6 +170,10 @@ class PaymentClient:
                     path,
                     f"statement {st.statement_id} is not of approved version {found.version}",
                 )
+        if len({(st.count_date, st.as_known_at) for st in found.statements}) > 1:
+            raise _outside(
+                "payment", path, f"statements of one run of {period} on different count dates"
+            )
         return found
 
 

@@ -9,6 +9,7 @@ transaction (a settlement re-reads its model and refuses with 409 if it changed 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from services.lastresort.domain import settlement as domain
 from services.lastresort.domain.designation import designation_problem
 from shared.audit import AuditLog
 from shared.auth import Principal
-from shared.errors import BadGateway, Conflict, NotFound, Unprocessable
+from shared.errors import BadGateway, Conflict, Forbidden, NotFound, Unprocessable
 from shared.money import from_ore, to_ore
 from shared.schemas.common import CareType, Ownership
 from shared.schemas.lastresort import AppliesTo, DeficitCappedModel, FixedSumModel
@@ -164,7 +165,11 @@ def put_model(
     applies_to: AppliesTo = care_type.value if care_type else "all"
     with _stored_meanwhile("model"), session.begin():
         stored, outcome = repo.put_model(
-            session, year=year, applies_to=applies_to, body=repo.model_text(model)
+            session,
+            year=year,
+            applies_to=applies_to,
+            body=repo.model_text(model),
+            actor=principal.sub,
         )
         if outcome != "unchanged":
             audit.record(
@@ -179,24 +184,65 @@ def put_model(
     return ModelPut(model=stored, outcome=outcome)
 
 
+def approve_model(
+    *,
+    session: Session,
+    audit: AuditLog,
+    principal: Principal,
+    request_id: str | None,
+    year: int,
+    care_type: CareType | None,
+    version: int,
+) -> repo.ModelRecord:
+    """Four eyes: a finance_approver other than the version's author (its last writer) approves
+    it; approved is final (a changed PUT then makes a new draft). 404 unknown, 409 approved
+    already, 403 the author."""
+    applies_to: AppliesTo = care_type.value if care_type else "all"
+    with session.begin():
+        found = repo.model_for_update(session, year=year, applies_to=applies_to, version=version)
+        if found is None:
+            raise NotFound(f"no version {version} of the {year} model for {applies_to}")
+        if found.status == "approved":
+            raise Conflict(
+                f"version {version} of the {year} model for {applies_to} is already approved"
+            )
+        if found.written_by == principal.sub:
+            raise Forbidden(
+                "four-eyes rule: a model version must be approved by someone other than "
+                "the person who wrote it"
+            )
+        repo.approve_model(session, found.id, actor=principal.sub)
+        audit.record(
+            session,
+            principal=principal,
+            action="model.approve",
+            entity_type="model",
+            entity_id=f"{year}/{applies_to}/{version}",
+            request_id=request_id,
+            details={"written_by": found.written_by, "body_sha256": _sha256(found.body)},
+        )
+        approved = repo.model_for_update(session, year=year, applies_to=applies_to, version=version)
+    assert approved is not None
+    return approved
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class Models:
     versions: list[repo.ModelRecord]
-    # The version each care type's settlement would use.
+    # The approved version each care type's settlement would use.
     effective: dict[CareType, repo.ModelRecord | None]
 
 
-def _latest_by_applies_to(versions: list[repo.ModelRecord]) -> dict[str, repo.ModelRecord]:
-    latest: dict[str, repo.ModelRecord] = {}
-    for v in versions:
-        if v.applies_to not in latest or v.version > latest[v.applies_to].version:
-            latest[v.applies_to] = v
-    return latest
-
-
-def _effective(latest: dict[str, repo.ModelRecord], care_type: CareType) -> repo.ModelRecord | None:
-    applies_to = domain.effective_applies_to(care_type.value, latest)
-    return None if applies_to is None else latest[applies_to]
+def _effective(versions: list[repo.ModelRecord], care_type: CareType) -> repo.ModelRecord | None:
+    """The newest approved version of the model that applies to the care type: its own once it
+    has any version (a draft-only own model is not replaced by the `all` one), else `all`."""
+    applies_to = domain.effective_applies_to(care_type.value, {v.applies_to for v in versions})
+    approved = [v for v in versions if v.applies_to == applies_to and v.status == "approved"]
+    return max(approved, key=lambda v: v.version) if approved else None
 
 
 def models(*, session: Session, year: int) -> Models:
@@ -204,8 +250,7 @@ def models(*, session: Session, year: int) -> Models:
     one query, the effective ones derived from it."""
     with session.begin():
         versions = repo.model_versions(session, year=year)
-    latest = _latest_by_applies_to(versions)
-    return Models(versions=versions, effective={t: _effective(latest, t) for t in CareType})
+    return Models(versions=versions, effective={t: _effective(versions, t) for t in CareType})
 
 
 # --- accounts -----------------------------------------------------------------------------
@@ -289,11 +334,19 @@ def _own_inputs(session: Session, *, year: int, care_type: CareType) -> _OwnInpu
         raise Conflict(
             f"no unit is designated for {care_type.value} care in {year}: nothing to settle"
         )
-    model = _effective(_latest_by_applies_to(repo.model_versions(session, year=year)), care_type)
+    versions = repo.model_versions(session, year=year)
+    model = _effective(versions, care_type)
     if model is None:
+        applies_to = domain.effective_applies_to(care_type.value, {v.applies_to for v in versions})
+        if applies_to is None:
+            raise Conflict(
+                f"no last-resort model for {year} applies to {care_type.value} care: "
+                f"PUT /v1/models/{year}"
+            )
         raise Conflict(
-            f"no last-resort model for {year} applies to {care_type.value} care: "
-            f"PUT /v1/models/{year}"
+            f"the {year} last-resort model for {applies_to} has no approved version: a "
+            f"finance_approver other than its author approves it with POST "
+            f"/v1/models/{year}/versions/{{version}}/approve"
         )
     designated = [
         calc.DesignatedUnit(d.hsa_id, d.unit_name, d.municipality_code) for d in designations
@@ -320,25 +373,57 @@ def _method(model: FixedSumModel | DeficitCappedModel) -> domain.Method:
 
 
 def _approved_periods(peers: Peers, year: int) -> list[domain.ApprovedPeriod]:
-    """Every approved payment run of the year (one call per period); 409 when one is missing."""
+    """Every approved payment run of the year (one call per period), with the count date and
+    the moment its counts were known at; 409 when one is missing or pays nobody (then it names
+    no count date)."""
     approved: list[domain.ApprovedPeriod] = []
+    empty: list[str] = []
     for period in calc.year_periods(year):
         statements = peers.payment.approved_statements(period)
-        if statements.version is not None:
-            approved.append(
-                domain.ApprovedPeriod(
-                    period=period,
-                    payment_version=statements.version,
-                    statement_totals=tuple((s.hsa_id, s.total_sek) for s in statements.statements),
-                )
+        if statements.version is None:
+            continue
+        if not statements.statements:
+            empty.append(str(period))
+            continue
+        first = statements.statements[0]
+        approved.append(
+            domain.ApprovedPeriod(
+                period=period,
+                payment_version=statements.version,
+                count_date=first.count_date,
+                as_known_at=first.as_known_at,
+                statement_totals=tuple((s.hsa_id, s.total_sek) for s in statements.statements),
             )
+        )
     missing = [str(p) for p in calc.missing_periods(year, {a.period for a in approved})]
+    missing = [p for p in missing if p not in empty]
     if missing:
         raise Conflict(
             f"payment periods without an approved run: {', '.join(missing)}",
             errors=[{"field": "period", "message": p} for p in missing],
         )
+    if empty:
+        raise Conflict(
+            f"approved payment runs without statements (no count date to read): {', '.join(empty)}",
+            errors=[{"field": "period", "message": p} for p in empty],
+        )
     return approved
+
+
+def _listed_by_date(
+    peers: Peers, approved: list[domain.ApprovedPeriod], care_type: CareType
+) -> list[list[calc.ListedUnit]]:
+    """The counted units on each approved run's count date, read as known at that run's
+    `as_known_at`, with the units as they were on that date as known then (two calls per
+    date): what the run paid for, so a later back-dated change cannot move the settlement."""
+    listed: list[list[calc.ListedUnit]] = []
+    for a in approved:
+        counts = peers.listing.counts(
+            on=a.count_date, care_type=care_type, as_known_at=a.as_known_at
+        )
+        register = peers.listing.units(on=a.count_date, as_known_at=counts.as_known_at)
+        listed.append(_listed_units(register, counts, care_type))
+    return listed
 
 
 def _listed_units(
@@ -396,7 +481,6 @@ def settle(
     method = _method(model)
 
     # Refuse what is lacking before asking the peers.
-    approved: list[domain.ApprovedPeriod] = []
     if isinstance(method, domain.FixedSum):
         lacking = domain.lacking_amounts(method, own.designated)
         if lacking:
@@ -411,17 +495,15 @@ def settle(
                 f"no {year} accounts for designated units {', '.join(no_accounts)}: "
                 f"PUT /v1/accounts/{year}/{{hsa_id}}"
             )
-        approved = _approved_periods(peers, year)
+    # The approved runs give a deficit its revenue and neutrality its twelve count dates.
+    needs_runs = isinstance(method, domain.DeficitCapped) or model.neutrality.enabled
+    approved = _approved_periods(peers, year) if needs_runs else []
     neutrality_scope: str | None = None
-    count_date: dt.date | None = None
-    listed: list[calc.ListedUnit] = []
+    listed: list[list[calc.ListedUnit]] = []
     if model.neutrality.enabled:
         assert model.neutrality.scope is not None  # the contract requires one when enabled
         neutrality_scope = model.neutrality.scope.value
-        count_date = domain.last_count_date(year)
-        counts = peers.listing.counts(on=count_date, care_type=care_type)
-        register = peers.listing.units(on=count_date, as_known_at=counts.as_known_at)
-        listed = _listed_units(register, counts, care_type)
+        listed = _listed_by_date(peers, approved, care_type)
 
     settled = domain.settle(
         method=method,
@@ -429,7 +511,7 @@ def settle(
         accounts=own.accounts,
         approved=approved,
         neutrality_scope=neutrality_scope,
-        listed_units=listed,
+        listed_by_date=listed,
     )
     beyond = domain.beyond_limits(settled)
     if beyond:
@@ -438,13 +520,16 @@ def settle(
             f"(10^12 SEK, 2^31-1 persons): {', '.join(beyond)}; check the model and the accounts",
             errors=[{"field": f, "message": "beyond the limit"} for f in beyond],
         )
-    rows = repo.settlement_rows(settled, approved=approved, count_date=count_date)
+    rows = repo.settlement_rows(settled, approved=approved, counted=neutrality_scope is not None)
     inputs_hash = rows.inputs_hash(own.model)
 
     with session.begin():
-        current = repo.model_by_id_for_update(session, own.model.id)
-        if current is None or current.body != own.model.body:
-            raise Conflict("the model changed while the settlement was computed: settle again")
+        current = _effective(repo.model_versions(session, year=year), care_type)
+        if current is None or current.id != own.model.id:
+            raise Conflict(
+                "another model version was approved while the settlement was computed: settle again"
+            )
+        repo.model_by_id_for_update(session, own.model.id)
         latest = repo.latest_settlement(session, year=year, care_type=care_type)
         if latest is not None and latest.inputs_hash == inputs_hash:
             created, settlement_id = False, latest.id
@@ -514,6 +599,60 @@ def _store(
         },
     )
     return settlement_id
+
+
+def approve_settlement(
+    *,
+    session: Session,
+    audit: AuditLog,
+    principal: Principal,
+    request_id: str | None,
+    year: int,
+    care_type: CareType,
+    version: int,
+) -> repo.StoredSettlement:
+    """Four eyes: a finance_approver other than the settlement's author approves its newest
+    version; approved is final and from then on providers read it. 404 unknown, 409 approved
+    already or superseded by a newer version, 403 the author."""
+    with session.begin():
+        found = repo.settlement_for_update(session, year=year, care_type=care_type, version=version)
+        if found is None:
+            raise NotFound(f"no version {version} of the {year} {care_type.value} settlement")
+        if found.status == "approved":
+            raise Conflict(
+                f"version {version} of the {year} {care_type.value} settlement is already approved"
+            )
+        if found.created_by == principal.sub:
+            raise Forbidden(
+                "four-eyes rule: a settlement must be approved by someone other than "
+                "the person who made it"
+            )
+        latest = repo.latest_settlement(session, year=year, care_type=care_type)
+        if latest is not None and latest.version != version:
+            raise Conflict(
+                f"version {version} of the {year} {care_type.value} settlement is superseded "
+                f"by version {latest.version}: approve that one"
+            )
+        repo.approve_settlement(session, found.id, actor=principal.sub)
+        audit.record(
+            session,
+            principal=principal,
+            action="settlement.approve",
+            entity_type="settlement",
+            entity_id=f"{year}/{care_type.value}/{version}",
+            request_id=request_id,
+            details={
+                "created_by": found.created_by,
+                "total_compensation_ore": found.total_compensation_ore,
+                "total_neutrality_ore": found.total_neutrality_ore,
+            },
+        )
+        stored = repo.StoredSettlement(
+            header=repo.settlement_by_id(session, found.id),
+            parts=repo.settlement_parts(session, found.id, repo.FULL),
+            view="full",
+        )
+    return stored
 
 
 def settlements(

@@ -77,6 +77,8 @@ class FakeListing:
     calls: list[str] = field(default_factory=list)
     # The query of each GET /v1/units, in order (units have a history: asked on a date).
     unit_queries: list[dict[str, str]] = field(default_factory=list)
+    # The query of each GET /v1/counts, in order.
+    count_queries: list[dict[str, str]] = field(default_factory=list)
     fault: Fault | None = None
     region_code: str = "23"
     municipalities: dict[str, str] = field(default_factory=lambda: dict(JAMTLAND))
@@ -92,9 +94,11 @@ class FakeListing:
         }
 
     def add(self, u: dict[str, Any], listed: int | None = None) -> None:
+        """The unit, listed with the same count on each of the year's count dates."""
         self.units[u["hsa_id"]] = u
         if listed is not None:
-            self.counts.setdefault((f"{YEAR}-12-31", u["care_type"]), {})[u["hsa_id"]] = listed
+            for date in COUNT_DATES:
+                self.counts.setdefault((date, u["care_type"]), {})[u["hsa_id"]] = listed
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         self.calls.append(request.url.path)
@@ -112,6 +116,7 @@ class FakeListing:
             return httpx.Response(200, json=u) if u else httpx.Response(404, json={"status": 404})
         if path == "/v1/counts":
             date, care = request.url.params["date"], request.url.params["care_type"]
+            self.count_queries.append(dict(request.url.params))
             per_unit = self.counts.get((date, care), {})
             rows = [
                 {"hsa_id": h, "listed": n, "by_age_sex": [], "by_deso": []}
@@ -122,7 +127,7 @@ class FakeListing:
                 json={
                     "date": date,
                     "care_type": care,
-                    "as_known_at": COUNTS_KNOWN_AT,
+                    "as_known_at": request.url.params.get("as_known_at", COUNTS_KNOWN_AT),
                     "total": sum(per_unit.values()),
                     "units": rows,
                 },
@@ -130,8 +135,15 @@ class FakeListing:
         return httpx.Response(404, json={"status": 404})
 
 
-# The moment the fake's counts say they are known at.
+# The moment the fake's counts say they are known at when not asked for one.
 COUNTS_KNOWN_AT = "2027-01-02T08:00:00+00:00"
+# The fake payment runs' count dates (the first of each month) and the moments they were
+# counted as known at (the next day, 06:00 UTC).
+COUNT_DATES = [f"{YEAR}-{m:02d}-01" for m in range(1, 13)]
+
+
+def run_known_at(period: str) -> str:
+    return f"{period}-02T06:00:00+00:00"
 
 
 @dataclass
@@ -164,7 +176,7 @@ class FakePayment:
                 "version": version,
                 "status": "approved",
                 "count_date": f"{period}-01",
-                "as_known_at": "2026-01-01T00:00:00+00:00",
+                "as_known_at": run_known_at(period),
                 "model_year": YEAR,
                 "model_version": 1,
                 "hsa_id": h,
@@ -186,6 +198,9 @@ class Env:
     listing: FakeListing
     payment: FakePayment
     database_url: str
+    # A model PUT through `put` is approved by a second person (test:finance), as the region
+    # does before settling; tests of the approval itself turn this off.
+    approve_models: bool = True
 
     def token(
         self, *roles: str, sub: str = "test:user", hsa_ids: tuple[str, ...] = ()
@@ -199,12 +214,37 @@ class Env:
     def admin(self) -> dict[str, str]:
         return self.token("region_admin", sub="test:admin")
 
+    @property
+    def finance(self) -> dict[str, str]:
+        return self.token("finance_approver", sub="test:finance")
+
     def put(self, path: str, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
-        return self.client.put(
+        r = self.client.put(
             path,
             content=json.dumps(body),
             headers={"Content-Type": "application/json", **(headers or self.admin)},
         )
+        if self.approve_models and path.startswith("/v1/models/") and r.status_code < 300:
+            put = r.json()
+            if put["status"] == "draft":
+                query = "" if put["applies_to"] == "all" else f"?care_type={put['applies_to']}"
+                approved = self.client.post(
+                    f"/v1/models/{put['year']}/versions/{put['version']}/approve{query}",
+                    headers=self.finance,
+                )
+                assert approved.status_code == 200, approved.text
+        return r
+
+    def approve_settlement(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Approve a settlement answer's version as a second person (test:finance)."""
+        r = self.client.post(
+            f"/v1/settlements/{body['year']}/versions/{body['version']}/approve"
+            f"?care_type={body['care_type']}",
+            headers=self.finance,
+        )
+        assert r.status_code == 200, r.text
+        approved: dict[str, Any] = r.json()
+        return approved
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.lastresort.conftest import COUNTS_KNOWN_AT, YEAR, Env, hsa, unit
+from tests.lastresort.conftest import COUNT_DATES, YEAR, Env, hsa, run_known_at, unit
 
 R1, R2, R3, P1, P2, P3, P4 = (hsa(s) for s in ("R1", "R2", "R3", "P1", "P2", "P3", "P4"))
 DEFICIT_MODEL: dict[str, Any] = {
@@ -113,7 +113,13 @@ def test_deficit_capped_without_neutrality(env: Env) -> None:
     assert r2["halsoval_revenue_sek"] == "30000006.00" and r2["deficit_sek"] == "7999994.00"
     assert r2["covered_deficit"] == "7199994.600" and r2["compensation_sek"] == "5000000.00"
     assert body["total_compensation_sek"] == "7025000.00" and body["total_neutrality_sek"] == "0.00"
-    assert body["neutrality"] == {"enabled": False, "scope": None, "count_date": None, "scopes": []}
+    assert body["neutrality"] == {
+        "enabled": False,
+        "scope": None,
+        "count_date": None,
+        "count_dates": [],
+        "scopes": [],
+    }
     assert [p["version"] for p in body["payment_versions"]] == [1] * 12
     assert "/v1/counts" not in env.listing.calls
 
@@ -127,31 +133,42 @@ def test_deficit_capped_with_municipality_neutrality(env: Env) -> None:
     )
     body = settle(env)
     scopes = by(body["neutrality"]["scopes"], "scope")
-    assert body["neutrality"]["count_date"] == "2026-12-31"
-    # The units are read as they were on the count date, as known when the counts were.
-    assert env.listing.unit_queries == [{"date": "2026-12-31", "as_known_at": COUNTS_KNOWN_AT}]
+    # The twelve approved runs' count dates, each read as known at its run's moment, and the
+    # units as they were on that date as known then; the last is the settlement's count_date.
+    assert body["neutrality"]["count_date"] == "2026-12-01"
+    expected = [
+        {"date": d, "care_type": "primary", "as_known_at": run_known_at(d[:7])} for d in COUNT_DATES
+    ]
+    assert env.listing.count_queries == expected
+    assert env.listing.unit_queries == [
+        {"date": q["date"], "as_known_at": q["as_known_at"]} for q in expected
+    ]
+    assert [c["count_date"] for c in body["neutrality"]["count_dates"]] == COUNT_DATES
     assert sorted(scopes) == ["2303", "2326", "2380"]
-    # 2303: 2 025 000.00 / 1000 (R1) = 2025 per person; P1: 500 × 2025 = 1 012 500.00.
+    # The same counts on all twelve dates: Σ region = 12 × 1000 in 2303, and the rate is
+    # 2 025 000.00 / 12 000 = 168.75; P1: 12 × 500 × 168.75 = 1 012 500.00 (as on one date).
     s = scopes["2303"]
     assert (s["total_compensation_sek"], s["region_listed"], s["rate_sek_per_person"]) == (
         "2025000.00",
-        1000,
-        "2025.000000000000",
+        12000,
+        "168.750000000000",
     )
+    assert [c["listed"] for c in s["region_counts"]] == [1000] * 12
+    assert [c["listed"] for c in by(s["units"])[P1]["counts"]] == [500] * 12
     assert (
         by(s["units"])[P1]["amount_sek"] == "1012500.00"
         and by(s["units"])[R1]["amount_sek"] is None
     )
     assert by(s["units"])[R1]["designated"] is True
-    # 2380: 5 000 000.00 / (3000 + 1001) = 1249.687578105473…;
-    #   P2: 2000 × 5 000 000 / 4001 = 2 499 375.1562… → 2 499 375.16; P3: 1249.6875… → 1249.69.
+    # 2380: 5 000 000.00 / (12 × (3000 + 1001)) = 104.140631508789…;
+    #   P2: 24 000 × 5 000 000 / 48 012 = 2 499 375.1562… → 2 499 375.16; P3: 1249.6875… → 1249.69.
     s = scopes["2380"]
-    assert s["region_listed"] == 4001 and s["rate_sek_per_person"] == "1249.687578105474"
+    assert s["region_listed"] == 48012 and s["rate_sek_per_person"] == "104.140631508789"
     assert (
         by(s["units"])[P2]["amount_sek"] == "2499375.16"
         and by(s["units"])[P3]["amount_sek"] == "1249.69"
     )
-    assert by(s["units"])[R3]["designated"] is False and by(s["units"])[R3]["listed"] == 1001
+    assert by(s["units"])[R3]["designated"] is False and by(s["units"])[R3]["listed"] == 12012
     assert s["total_neutrality_sek"] == "2500624.85"
     # 2326: no region unit, so no rate: P4 gets 0.00 and the answer says why.
     s = scopes["2326"]
@@ -171,11 +188,12 @@ def test_deficit_capped_with_region_neutrality(env: Env) -> None:
     )
     body = settle(env)
     (s,) = body["neutrality"]["scopes"]
-    # 7 025 000.00 / (1000 + 3000 + 1001) = 1404.719056188762…
-    #   P1:  500 → 702 359.5280… → 702 359.53;  P2: 2000 → 2 809 438.1123… → 2 809 438.11;
-    #   P3:    1 → 1404.7190…   → 1404.72;      P4:   10 → 14 047.1905…   → 14 047.19.
-    assert s["scope"] == "region" and s["region_listed"] == 5001
-    assert s["rate_sek_per_person"] == "1404.719056188762"
+    # 7 025 000.00 / (12 × (1000 + 3000 + 1001)) = 117.059921349063…; the same counts on each
+    # date, so each amount is as on one date: P1 12 × 500 → 702 359.5280… → 702 359.53;
+    #   P2 → 2 809 438.1123… → 2 809 438.11; P3 → 1404.7190… → 1404.72;
+    #   P4 → 14 047.1905… → 14 047.19.
+    assert s["scope"] == "region" and s["region_listed"] == 60012
+    assert s["rate_sek_per_person"] == "117.059921349064"
     amounts = {h: u["amount_sek"] for h, u in by(s["units"]).items() if u["ownership"] == "private"}
     assert amounts == {P1: "702359.53", P2: "2809438.11", P3: "1404.72", P4: "14047.19"}
     # 702 359.53 + 2 809 438.11 + 1404.72 + 14 047.19
@@ -253,6 +271,7 @@ def test_dental_uses_its_own_model_and_units(env: Env) -> None:
 def test_rate_undefined_when_designated_unit_has_nobody_listed(env: Env) -> None:
     env.listing.add(unit("R1", municipality="2303"), 0)
     env.listing.add(unit("P1", municipality="2303", ownership="private"), 500)
+    env.payment.approve_year({R1: "1.00"})
     env.put(f"/v1/designations/{YEAR}/primary/2303", {"hsa_id": R1})
     env.put(
         f"/v1/models/{YEAR}",
@@ -273,11 +292,15 @@ def test_rate_undefined_when_designated_unit_has_nobody_listed(env: Env) -> None
 def test_versions(env: Env) -> None:
     region(env)
     designate_and_account(env)
+    env.approve_models = False
     assert env.put(f"/v1/models/{YEAR}", DEFICIT_MODEL).json()["outcome"] == "created"
     changed = {**DEFICIT_MODEL, "coverage": "0.8"}
-    # Unused: a change updates version 1 in place.
+    # A draft: a change updates version 1 in place.
     r = env.put(f"/v1/models/{YEAR}", changed)
     assert (r.status_code, r.json()["outcome"], r.json()["version"]) == (200, "updated", 1)
+    approve = env.client.post(f"/v1/models/{YEAR}/versions/1/approve", headers=env.finance)
+    assert approve.status_code == 200 and approve.json()["status"] == "approved"
+    env.approve_models = True
     first = settle(env)
     # R1: 0.8 × 2 250 000 = 1 800 000.00
     assert by(first["units"])[R1]["compensation_sek"] == "1800000.00"
@@ -287,7 +310,7 @@ def test_versions(env: Env) -> None:
         and again["version"] == 1
         and "no new version" in again["detail"]
     )
-    # Used: an identical PUT changes nothing, a different one makes version 2.
+    # Approved (and used): an identical PUT changes nothing, a different one makes version 2.
     assert env.put(f"/v1/models/{YEAR}", changed).json()["outcome"] == "unchanged"
     r = env.put(f"/v1/models/{YEAR}", DEFICIT_MODEL)
     assert (r.status_code, r.json()["version"], r.json()["used"]) == (201, 2, False)
@@ -545,15 +568,18 @@ def test_provider_reads_only_its_own_rows(env: Env) -> None:
         f"/v1/models/{YEAR}",
         {**DEFICIT_MODEL, "neutrality": {"enabled": True, "scope": "municipality"}},
     )
-    settle(env)
-    body = env.client.get(
-        f"/v1/settlements/{YEAR}", headers=env.token("provider", hsa_ids=(P2,))
-    ).json()
+    settled = settle(env)
+    provider = env.token("provider", hsa_ids=(P2,))
+    # Calculated, not approved: a provider reads nothing yet.
+    assert env.client.get(f"/v1/settlements/{YEAR}", headers=provider).status_code == 404
+    env.approve_settlement(settled)
+    body = env.client.get(f"/v1/settlements/{YEAR}", headers=provider).json()
     (s,) = body["settlements"]
-    assert s["view"] == "provider" and s["units"] == []
+    assert s["view"] == "provider" and s["units"] == [] and s["status"] == "approved"
+    assert s["created_by"] is None
     (scope,) = s["neutrality"]["scopes"]
     assert scope["scope"] == "2380" and [u["hsa_id"] for u in scope["units"]] == [P2]
-    assert scope["rate_sek_per_person"] == "1249.687578105474" and scope["region_listed"] == 4001
+    assert scope["rate_sek_per_person"] == "104.140631508789" and scope["region_listed"] == 48012
     assert (
         scope["total_compensation_sek"] == "5000000.00"
         and scope["units"][0]["amount_sek"] == "2499375.16"
@@ -597,7 +623,13 @@ def test_writes_are_audited(env: Env) -> None:
     actions = [e["action"] for e in page["items"]]
     assert actions.count("designation.put") == 2 and actions.count("account.put") == 2
     assert actions.count("model.created") == 1 and actions.count("settlement.create") == 1
-    assert all(e["actor_sub"] == "test:admin" for e in page["items"])
+    assert actions.count("model.approve") == 1
+    assert {e["actor_sub"] for e in page["items"] if e["action"] == "model.approve"} == {
+        "test:finance"
+    }
+    assert all(
+        e["actor_sub"] == "test:admin" for e in page["items"] if e["action"] != "model.approve"
+    )
 
 
 def test_totals_are_sums_of_rows(env: Env) -> None:

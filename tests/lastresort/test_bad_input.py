@@ -83,6 +83,12 @@ def seeded(
                 r = client.put(f"/v1/accounts/{YEAR}/{h}", json=ACCOUNT, headers=admin)
                 assert r.status_code == 200, r.text
             assert client.put(f"/v1/models/{YEAR}", json=DEFICIT, headers=admin).status_code == 201
+            finance = {
+                "Authorization": "Bearer "
+                + mint_token(settings, sub="test:finance", roles=["finance_approver"])
+            }
+            approve = f"/v1/models/{YEAR}/versions/1/approve"
+            assert client.post(approve, headers=finance).status_code == 200
             assert client.post("/v1/settlements", json=SETTLE, headers=admin).status_code == 201
             yield Seeded(client, engine, admin)
     finally:

@@ -1,4 +1,4 @@
-"""No settlement before the year's last count date (31 December), measured on the business date
+"""No settlement before 1 January of the next year, measured on the business date
 (HALSOVAL_TODAY in these tests, so that nothing moves with the calendar)."""
 
 from __future__ import annotations
@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+
+import pytest
 
 from tests.lastresort.conftest import YEAR, Env
 from tests.lastresort.test_api import DEFICIT_MODEL, designate_and_account, region
@@ -20,10 +22,11 @@ def _settle(env: Env, year: int = YEAR) -> tuple[int, dict[str, Any]]:
     return r.status_code, r.json()
 
 
-def test_a_year_whose_last_count_date_has_not_come_is_409_saying_from_when(
-    make_env: Callable[..., Env],
+@pytest.mark.parametrize("today", [dt.date(YEAR, 12, 30), dt.date(YEAR, 12, 31)])
+def test_a_year_not_over_is_409_saying_from_when(
+    make_env: Callable[..., Env], today: dt.date
 ) -> None:
-    env = make_env(today=dt.date(YEAR, 12, 30))
+    env = make_env(today=today)
     region(env)
     designate_and_account(env)
     assert env.put(f"/v1/models/{YEAR}", NEUTRAL).status_code == 201
@@ -31,24 +34,24 @@ def test_a_year_whose_last_count_date_has_not_come_is_409_saying_from_when(
     status, body = _settle(env)
     assert status == 409, body
     assert body["detail"] == (
-        f"the {YEAR} settlement's last count date is {YEAR}-12-31; "
-        f"it can be settled from {YEAR}-12-31"
+        f"the {YEAR} settlement can be made from {YEAR + 1}-01-01, after the year is over "
+        f"(today is {today})"
     )
     # Refused before any peer is asked (no counts for a day that has not come) and nothing stored.
     assert env.listing.calls == asked
     assert env.client.get(f"/v1/settlements/{YEAR}", headers=env.admin).status_code == 404
 
 
-def test_the_same_settlement_is_accepted_from_its_last_count_date(
+def test_the_same_settlement_is_accepted_from_1_january(
     make_env: Callable[..., Env],
 ) -> None:
-    env = make_env(today=dt.date(YEAR, 12, 31))
+    env = make_env(today=dt.date(YEAR + 1, 1, 1))
     region(env)
     designate_and_account(env)
     assert env.put(f"/v1/models/{YEAR}", NEUTRAL).status_code == 201
     status, body = _settle(env)
     assert status == 201, body
-    assert body["neutrality"]["count_date"] == f"{YEAR}-12-31"
+    assert body["neutrality"]["count_date"] == f"{YEAR}-12-01"  # December's run's count date
 
 
 def test_every_method_waits_for_the_year_and_the_check_comes_first(env: Env) -> None:
@@ -57,7 +60,7 @@ def test_every_method_waits_for_the_year_and_the_check_comes_first(env: Env) -> 
     status, body = _settle(env, YEAR + 1)
     assert status == 409
     assert body["detail"] == (
-        f"the {YEAR + 1} settlement's last count date is {YEAR + 1}-12-31; "
-        f"it can be settled from {YEAR + 1}-12-31"
+        f"the {YEAR + 1} settlement can be made from {YEAR + 2}-01-01, after the year is over "
+        f"(today is {YEAR + 1}-01-15)"
     )
     assert env.listing.calls == []

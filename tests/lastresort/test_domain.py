@@ -15,6 +15,9 @@ from shared.period import Period
 from shared.schemas.common import CareType
 from shared.schemas.listing import Unit
 
+COUNTED_ON = dt.date(2026, 1, 1)
+KNOWN_AT = dt.datetime(2026, 1, 2, 6, tzinfo=dt.UTC)
+
 
 def test_deficit_and_capped_compensation() -> None:
     # 15 500 000 − (12 000 000 + 1 000 000 + 250 000) = 2 250 000; × 0.9 = 2 025 000 < cap.
@@ -87,7 +90,7 @@ def test_scopes_by_municipality_and_region() -> None:
     ]
     by_muni = {
         s.scope: s
-        for s in calc.neutrality_scopes(steps=steps, listed_units=listed, scope="municipality")
+        for s in calc.neutrality_scopes(steps=steps, listed_by_date=[listed], scope="municipality")
     }
     assert sorted(by_muni) == ["2303", "2326", "2380"]
     # 2303: 2 025 000 / 1000 = 2025 per person; P1 500 × 2025 = 1 012 500.
@@ -98,7 +101,7 @@ def test_scopes_by_municipality_and_region() -> None:
     assert by_muni["2380"].region_listed == 4001
     # Region: 7 025 000 / 5001 = 1404.719056…; P1 500 → 702 359.528… → 702 359.53;
     # P2 2000 → 2 809 438.112… → 2 809 438.11; P4 10 → 14 047.190… → 14 047.19.
-    (region,) = calc.neutrality_scopes(steps=steps, listed_units=listed, scope="region")
+    (region,) = calc.neutrality_scopes(steps=steps, listed_by_date=[listed], scope="region")
     assert region.scope == "region" and region.region_listed == 5001
     amounts = {u.hsa_id: u.amount for u in region.units if u.amount is not None}
     assert amounts == {"P1": D("702359.53"), "P2": D("2809438.11"), "P4": D("14047.19")}
@@ -179,8 +182,10 @@ def test_lacking_inputs() -> None:
 def test_deficit_capped_settlement_sums_each_periods_statements() -> None:
     jan, feb = Period(2026, 1), Period(2026, 2)
     approved = [
-        settlement.ApprovedPeriod(jan, 1, ((R1.hsa_id, D("600.00")), (R1.hsa_id, D("400.00")))),
-        settlement.ApprovedPeriod(feb, 2, (("SE2321000218-P1", D("5.00")),)),
+        settlement.ApprovedPeriod(
+            jan, 1, COUNTED_ON, KNOWN_AT, ((R1.hsa_id, D("600.00")), (R1.hsa_id, D("400.00")))
+        ),
+        settlement.ApprovedPeriod(feb, 2, COUNTED_ON, KNOWN_AT, (("SE2321000218-P1", D("5.00")),)),
     ]
     settled = settlement.settle(
         method=settlement.DeficitCapped(coverage=D("0.9"), cap=D("10000.00")),
@@ -188,7 +193,7 @@ def test_deficit_capped_settlement_sums_each_periods_statements() -> None:
         accounts={R1.hsa_id: calc.Accounts(D("3000.00"), D("500.00"), D("0.00"))},
         approved=approved,
         neutrality_scope=None,
-        listed_units=[],
+        listed_by_date=[],
     )
     (step,) = settled.steps
     assert step.revenue_by_period == ((jan, D("1000.00")), (feb, D("0.00")))
@@ -208,9 +213,79 @@ def test_fixed_sum_settlement_with_neutrality_totals() -> None:
         accounts={},
         approved=[],
         neutrality_scope="region",
-        listed_units=listed,
+        listed_by_date=[listed],
     )
     assert settled.total_compensation == D("150.00")
     (scope,) = settled.scopes
     # rate = 150 / 3 = 50 per region-listed person; P1 has 1.
     assert scope.rate == Fraction(50) and settled.total_neutrality == D("50.00")
+
+
+def test_neutrality_over_twelve_count_dates_by_hand() -> None:
+    """C × Σm private_m ÷ Σm region_m, rounded once. Municipality 2303: designated R1 gets
+    C = 1 000 000.00. Region units: R1 100 listed on every date, R2 (opened in July) 50 on the
+    six dates July–December and 0 before (not counted while inactive): Σ region = 1200 + 300 =
+    1500. Private P1: 10 on every date but March (40, a one-day surge) = 11·10 + 40 = 150;
+    P2 closed after May: 7 on January–May, 0 after = 35.
+    P1 = 1 000 000 × 150 / 1500 = 100 000.00 exactly; P2 = 1 000 000 × 35 / 1500 =
+    23 333.333… → 23 333.33. On 31 December alone P1 would get 1 000 000 × 10/150 = 66 666.67,
+    and the March surge alone moves it by 1 000 000 × 30/1500 = 20 000.00, not by 1/12 of a
+    day's difference in the rate."""
+    steps = [calc.fixed_sum_step(calc.DesignatedUnit("R1", "R1", "2303"), D("1000000.00"))]
+    by_date: list[list[calc.ListedUnit]] = []
+    for month in range(1, 13):
+        on = [calc.ListedUnit("R1", "R1", "2303", True, 100)]
+        if month >= 7:
+            on.append(calc.ListedUnit("R2", "R2", "2303", True, 50))
+        on.append(calc.ListedUnit("P1", "P1", "2303", False, 40 if month == 3 else 10))
+        if month <= 5:
+            on.append(calc.ListedUnit("P2", "P2", "2303", False, 7))
+        by_date.append(on)
+    (scope,) = calc.neutrality_scopes(steps=steps, listed_by_date=by_date, scope="municipality")
+    assert scope.region_counts == (100,) * 6 + (150,) * 6
+    assert scope.region_listed == 1500
+    assert scope.rate == Fraction(1000000, 1500)
+    units = {u.hsa_id: u for u in scope.units}
+    assert units["P1"].counts == (10, 10, 40) + (10,) * 9 and units["P1"].listed == 150
+    assert units["P2"].counts == (7,) * 5 + (0,) * 7 and units["P2"].listed == 35
+    assert units["R2"].counts == (0,) * 6 + (50,) * 6 and units["R2"].amount is None
+    assert units["P1"].amount == D("100000.00")
+    assert units["P2"].amount == D("23333.33")
+    assert scope.total_neutrality == D("123333.33")
+
+
+def test_a_unit_moving_municipality_counts_in_each_scope_on_its_own_dates() -> None:
+    steps = [
+        calc.fixed_sum_step(calc.DesignatedUnit("R1", "R1", "2303"), D("1200.00")),
+        calc.fixed_sum_step(calc.DesignatedUnit("R2", "R2", "2380"), D("2400.00")),
+    ]
+    by_date = [
+        [
+            calc.ListedUnit("R1", "R1", "2303", True, 10),
+            calc.ListedUnit("R2", "R2", "2380", True, 10),
+            calc.ListedUnit("P1", "P1", "2303" if m <= 6 else "2380", False, 5),
+        ]
+        for m in range(1, 13)
+    ]
+    scopes = {
+        s.scope: s
+        for s in calc.neutrality_scopes(steps=steps, listed_by_date=by_date, scope="municipality")
+    }
+    p_2303 = next(u for u in scopes["2303"].units if u.hsa_id == "P1")
+    p_2380 = next(u for u in scopes["2380"].units if u.hsa_id == "P1")
+    # 1200 × 30 / 120 = 300.00 and 2400 × 30 / 120 = 600.00.
+    assert (p_2303.listed, p_2303.amount) == (30, D("300.00"))
+    assert (p_2380.listed, p_2380.amount) == (30, D("600.00"))
+
+
+@pytest.mark.parametrize(
+    ("today", "refused"),
+    [
+        (dt.date(2026, 12, 30), True),
+        (dt.date(2026, 12, 31), True),
+        (dt.date(2027, 1, 1), False),
+        (dt.date(2028, 6, 1), False),
+    ],
+)
+def test_a_year_settles_from_1_january_of_the_next(today: dt.date, refused: bool) -> None:
+    assert (settlement.too_early(2026, today=today) is not None) is refused

@@ -98,7 +98,8 @@ def test_listing_down_during_a_designation_is_503_and_nothing_is_stored(env: Env
 def counts_answer(**change: Any) -> Callable[[httpx.Request], httpx.Response]:
     def answer(request: httpx.Request) -> httpx.Response:
         body = {
-            "date": f"{YEAR}-12-31",
+            "date": request.url.params["date"],
+            "as_known_at": request.url.params["as_known_at"],
             "care_type": "primary",
             "total": 1000,
             "units": [{"hsa_id": R1, "listed": 1000, "by_age_sex": [], "by_deso": []}],
@@ -121,6 +122,7 @@ def counted(*rows: tuple[str, int]) -> list[dict[str, Any]]:
         (counts_answer(units=counted((hsa("GHOST"), 5))), "does not know it"),
         (counts_answer(date=f"{YEAR}-06-30"), "outside its contract"),
         (counts_answer(care_type="dental"), "outside its contract"),
+        (counts_answer(as_known_at="2026-06-30T00:00:00+00:00"), "as known at"),
         (counts_answer(units=counted((R1, 5), (R1, 6))), "counted twice"),
         (counts_answer(units=counted((R1, -5))), "-5 listed"),
         (counts_answer(units=counted((R1, INT32_MAX + 1))), "listed"),
@@ -132,6 +134,7 @@ def counted(*rows: tuple[str, int]) -> list[dict[str, Any]]:
         "unknown unit",
         "another date",
         "another care type",
+        "another moment",
         "a unit twice",
         "negative count",
         "count beyond int32",
@@ -250,7 +253,7 @@ def test_figures_beyond_10_to_the_12_are_refused_before_anything_is_stored(env: 
         "annual_sek_by_municipality": {"2303": big, "2380": big},
         "neutrality": {"enabled": False},
     }
-    assert env.put(f"/v1/models/{YEAR}", fixed).status_code == 200
+    assert env.put(f"/v1/models/{YEAR}", fixed).status_code == 201  # version 1 was approved
     r = post_settlement(env)
     assert r.status_code == 409 and "total_compensation_sek" in r.json()["detail"]
     engine.dispose()
@@ -301,10 +304,11 @@ def test_a_new_settlement_says_where_it_is_read(env: Env) -> None:
 
 
 def test_a_new_model_version_says_where_it_is_read(env: Env) -> None:
+    env.approve_models = False
     r = env.put(f"/v1/models/{YEAR}", DEFICIT_MODEL)
     assert r.status_code == 201 and r.headers["Location"] == f"/v1/models/{YEAR}"
     r = env.put(f"/v1/models/{YEAR}", {**DEFICIT_MODEL, "coverage": "0.8"})
-    assert r.status_code == 200 and "Location" not in r.headers  # updated in place
+    assert r.status_code == 200 and "Location" not in r.headers  # a draft: updated in place
     read = env.client.get(f"/v1/models/{YEAR}", headers=env.admin).json()
     assert [v["model"]["coverage"] for v in read["versions"]] == ["0.8"]
 

@@ -23,6 +23,7 @@ __all__ = [
     "AccountReaders",
     "AdminOnly",
     "AuditDep",
+    "FinanceApprover",
     "LastResortContext",
     "PeersDep",
     "ReadSessionDep",
@@ -73,6 +74,7 @@ ReferenceReaders = Annotated[
         )
     ),
 ]
+FinanceApprover = Annotated[Principal, Depends(require_roles(Role.finance_approver))]
 AccountReaders = Annotated[
     Principal, Depends(require_roles(Role.region_admin, Role.finance_approver))
 ]

@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 
@@ -15,12 +15,19 @@ from services.lastresort.api import render
 from services.lastresort.api.deps import (
     AdminOnly,
     AuditDep,
+    FinanceApprover,
     PeersDep,
     ReadSessionDep,
     ReferenceReaders,
     RequestId,
     SessionDep,
+    Version,
     Year,
+)
+from services.lastresort.api.schemas import (
+    ApprovedModelList,
+    ApprovedModelPutResult,
+    ApprovedModelVersion,
 )
 from shared.money import DECIMAL_INTEGER_DIGITS
 from shared.openapi import problem_responses
@@ -29,8 +36,6 @@ from shared.schemas.lastresort import (
     DeficitCappedModel,
     FixedSumModel,
     LastResortModel,
-    ModelList,
-    ModelPutResult,
     ModelRef,
 )
 
@@ -127,7 +132,7 @@ def _body_schema() -> dict[str, Any]:
 _BODY = {"required": True, "content": {"application/json": {"schema": _body_schema()}}}
 _PUT_RESPONSES: dict[int | str, dict[str, Any]] = {
     201: {
-        "model": ModelPutResult,
+        "model": ApprovedModelPutResult,
         "description": "A new version was stored (the used one is kept as it was).",
         "headers": {
             "Location": {
@@ -143,7 +148,7 @@ _PUT_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.put(
     "/{year}",
-    response_model=ModelPutResult,
+    response_model=ApprovedModelPutResult,
     responses=_PUT_RESPONSES,
     openapi_extra={"requestBody": _BODY},
 )
@@ -163,14 +168,16 @@ def put_model(
             "type's own model, which then takes precedence for that care type"
         ),
     ] = None,
-) -> ModelPutResult:
+) -> ApprovedModelPutResult:
     """Set the year's model. Design: a model is keyed by (year, applies_to) where applies_to is
     `all` (no care_type, the default for both primary and dental) or one care type; a settlement
     uses its care type's own model if there is one, else the `all` model. Unknown keys are
     refused (422 naming the field), as are more than 290 municipalities and a coverage with more
-    than 18 decimals. An identical PUT changes nothing; a changed model updates
-    the version in place while no settlement has used it, and otherwise becomes a new version
-    (201), leaving the used one as it was."""
+    than 18 decimals. A version is a `draft` until a finance_approver other than its author
+    approves it (POST .../versions/{version}/approve). An identical PUT changes nothing; a
+    changed model updates the draft in place (its writer becomes its author), and once the
+    newest version is approved becomes a new draft version (201), leaving the approved one as
+    it was."""
     put = service.put_model(
         session=session,
         audit=audit,
@@ -184,14 +191,51 @@ def put_model(
     if put.outcome == "created":
         response.status_code = 201
         response.headers["Location"] = f"/v1/models/{year}"
-    return ModelPutResult(**render.model_version(put.model).model_dump(), outcome=put.outcome)
+    return ApprovedModelPutResult(
+        **render.model_version(put.model).model_dump(), outcome=put.outcome
+    )
 
 
-@router.get("/{year}", response_model=ModelList)
-def get_models(year: Year, session: ReadSessionDep, principal: ReferenceReaders) -> ModelList:
-    """Every version of the year's models and which one each care type's settlement would use."""
+@router.post(
+    "/{year}/versions/{version}/approve",
+    response_model=ApprovedModelVersion,
+    responses=problem_responses(404, 409),
+)
+def approve_model(
+    year: Year,
+    version: Annotated[Version, Path()],
+    session: SessionDep,
+    audit: AuditDep,
+    rid: RequestId,
+    principal: FinanceApprover,
+    care_type: Annotated[
+        CareType | None,
+        Query(description="as in the model's PUT: omit for the year's model for both care types"),
+    ] = None,
+) -> ApprovedModelVersion:
+    """Approve a draft version (four eyes): refused (403) to the one who wrote it, 409 when it
+    is approved already, 404 when there is no such version. Settlements use the newest
+    approved version; approved versions never change."""
+    approved = service.approve_model(
+        session=session,
+        audit=audit,
+        principal=principal,
+        request_id=rid,
+        year=year,
+        care_type=care_type,
+        version=version,
+    )
+    return render.model_version(approved)
+
+
+@router.get("/{year}", response_model=ApprovedModelList)
+def get_models(
+    year: Year, session: ReadSessionDep, principal: ReferenceReaders
+) -> ApprovedModelList:
+    """Every version of the year's models with its status, and the approved version each care
+    type's settlement would use."""
     found = service.models(session=session, year=year)
-    return ModelList(
+    return ApprovedModelList(
         year=year,
         versions=[render.model_version(v) for v in found.versions],
         effective={

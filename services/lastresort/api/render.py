@@ -5,6 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+from services.lastresort.api.schemas import (
+    ApprovedModelVersion,
+    ApprovedSettlement,
+    CountDate,
+    CountedNeutrality,
+    CountedScope,
+    CountedScopeUnit,
+    DatedCount,
+)
 from services.lastresort.db import repository as repo
 from services.lastresort.domain.calculation import UNDEFINED_RATE_NOTE, rate_display
 from shared.money import from_ore
@@ -13,13 +22,8 @@ from shared.schemas.common import Ownership
 from shared.schemas.lastresort import (
     Account,
     Designation,
-    ModelVersion,
-    NeutralityResult,
     PaymentVersion,
     PeriodRevenue,
-    ScopeResult,
-    ScopeUnit,
-    Settlement,
     SettlementUnit,
 )
 
@@ -35,14 +39,18 @@ def designation(r: repo.DesignationRecord) -> Designation:
     )
 
 
-def model_version(r: repo.ModelRecord) -> ModelVersion:
-    return ModelVersion(
+def model_version(r: repo.ModelRecord) -> ApprovedModelVersion:
+    return ApprovedModelVersion(
         year=r.year,
         applies_to=r.applies_to,
         version=r.version,
         used=r.used,
         model=r.model,
         updated_at=r.updated_at,
+        status=r.status,
+        written_by=r.written_by,
+        approved_by=r.approved_by,
+        approved_at=r.approved_at,
     )
 
 
@@ -83,11 +91,23 @@ def _unit(u: repo.UnitRow) -> SettlementUnit:
     )
 
 
-def _scope(sc: repo.ScopeRow, units: list[ScopeUnit]) -> ScopeResult:
+def _dated(counts: tuple[int, ...], dates: list[CountDate]) -> list[DatedCount]:
+    """Counts stored in period order beside the settlement's count dates (none before 0003)."""
+    if len(counts) != len(dates):
+        return []
+    return [
+        DatedCount(period=d.period, count_date=d.count_date, listed=n)
+        for d, n in zip(dates, counts, strict=True)
+    ]
+
+
+def _scope(
+    sc: repo.ScopeRow, units: list[CountedScopeUnit], dates: list[CountDate]
+) -> CountedScope:
     rate = None
     if sc.rate_numerator is not None and sc.rate_denominator is not None:
         rate = Fraction(int(sc.rate_numerator), int(sc.rate_denominator))
-    return ScopeResult(
+    return CountedScope(
         scope=sc.scope,
         total_compensation_sek=from_ore(sc.total_compensation_ore),
         region_listed=sc.region_listed,
@@ -96,16 +116,28 @@ def _scope(sc: repo.ScopeRow, units: list[ScopeUnit]) -> ScopeResult:
         note=None if rate is not None else UNDEFINED_RATE_NOTE,
         total_neutrality_sek=from_ore(sc.total_neutrality_ore),
         units=units,
+        region_counts=_dated(sc.region_counts, dates),
     )
 
 
-def settlement(s: repo.StoredSettlement) -> Settlement:
+def settlement(s: repo.StoredSettlement) -> ApprovedSettlement:
     """A stored settlement as its reader may see it (the parts were chosen by the repository)."""
     header, parts = s.header, s.parts
-    scope_units: dict[str, list[ScopeUnit]] = {}
+    dates = (
+        [
+            CountDate(
+                period=Period.parse(p.period), count_date=p.count_date, as_known_at=p.as_known_at
+            )
+            for p in parts.periods
+            if p.count_date is not None and p.as_known_at is not None
+        ]
+        if header.neutrality_enabled
+        else []
+    )
+    scope_units: dict[str, list[CountedScopeUnit]] = {}
     for su in parts.scope_units:
         scope_units.setdefault(su.scope, []).append(
-            ScopeUnit(
+            CountedScopeUnit(
                 hsa_id=su.hsa_id,
                 unit_name=su.unit_name,
                 municipality_code=su.municipality_code,
@@ -113,9 +145,10 @@ def settlement(s: repo.StoredSettlement) -> Settlement:
                 designated=su.designated,
                 listed=su.listed,
                 amount_sek=_sek(su.amount_ore),
+                counts=_dated(su.counts, dates),
             )
         )
-    return Settlement(
+    return ApprovedSettlement(
         year=header.year,
         care_type=header.care_type,
         version=header.version,
@@ -129,12 +162,17 @@ def settlement(s: repo.StoredSettlement) -> Settlement:
             for p in parts.periods
         ],
         units=[_unit(u) for u in parts.units],
-        neutrality=NeutralityResult(
+        neutrality=CountedNeutrality(
             enabled=header.neutrality_enabled,
             scope=header.neutrality_scope,
             count_date=header.count_date,
-            scopes=[_scope(sc, scope_units.get(sc.scope, [])) for sc in parts.scopes],
+            count_dates=dates,
+            scopes=[_scope(sc, scope_units.get(sc.scope, []), dates) for sc in parts.scopes],
         ),
         total_compensation_sek=from_ore(header.total_compensation_ore),
         total_neutrality_sek=from_ore(header.total_neutrality_ore),
+        status=header.status,
+        created_by=header.created_by if s.view == "full" else None,
+        approved_by=header.approved_by,
+        approved_at=header.approved_at,
     )

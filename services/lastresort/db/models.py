@@ -47,7 +47,8 @@ designation = Table(
     ),
 )
 
-# One row per version; `used` freezes a version once a settlement has read it.
+# One row per version: `draft` when written (updated in place while draft), `approved` by a
+# finance_approver other than `written_by` (0002), then fixed; `used` once a settlement read it.
 model = Table(
     "lastresort_model",
     metadata,
@@ -59,6 +60,10 @@ model = Table(
     Column("used", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("written_by", String(200), nullable=False),
+    Column("approved_by", String(200), nullable=True),
+    Column("approved_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("year", "applies_to", "version", name="uq_lastresort_model_key"),
 )
 
@@ -95,6 +100,10 @@ settlement = Table(
     Column("inputs_hash", String(64), nullable=False),
     Column("total_compensation_ore", BigInteger, nullable=False),
     Column("total_neutrality_ore", BigInteger, nullable=False),
+    # `calculated` until a finance_approver other than created_by approves it (0003).
+    Column("status", String(20), nullable=False),
+    Column("approved_by", String(200), nullable=True),
+    Column("approved_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("year", "care_type", "version", name="uq_lastresort_settlement_key"),
 )
 
@@ -105,6 +114,9 @@ settlement_period = Table(
     _settlement_id(),
     Column("period", String(7), nullable=False),
     Column("payment_version", Integer, nullable=False),
+    # The run's count date and the moment its counts were known at (null before 0003).
+    Column("count_date", Date, nullable=True),
+    Column("as_known_at", DateTime(timezone=True), nullable=True),
 )
 
 settlement_unit = Table(
@@ -170,4 +182,31 @@ settlement_scope_unit = Table(
     Column("designated", Boolean, nullable=False),
     Column("listed", Integer, nullable=False),
     Column("amount_ore", BigInteger, nullable=True),
+)
+
+# Neutrality's twelve counts (0003): the region units' count per scope and count date, and each
+# scope unit's count per count date (the period names the approved run whose date it is).
+settlement_scope_count = Table(
+    "lastresort_settlement_scope_count",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    _settlement_id(),
+    Column("scope", String(12), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("region_listed", BigInteger, nullable=False),
+)
+
+settlement_unit_count = Table(
+    "lastresort_settlement_unit_count",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column(
+        "scope_unit_id",
+        _ID,
+        ForeignKey("lastresort_settlement_scope_unit.id"),
+        nullable=False,
+        index=True,
+    ),
+    Column("period", String(7), nullable=False),
+    Column("listed", BigInteger, nullable=False),
 )

@@ -43,6 +43,10 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
+def _aware_or_none(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else _aware(value)
+
+
 def model_text(model: FixedSumModel | DeficitCappedModel) -> str:
     """Canonical text of a model, so that an identical PUT is recognised as unchanged."""
     return json.dumps(_MODEL.dump_python(model, mode="json"), sort_keys=True, separators=(",", ":"))
@@ -171,6 +175,10 @@ class ModelRecord:
     body: str
     model: FixedSumModel | DeficitCappedModel
     updated_at: dt.datetime
+    status: Literal["draft", "approved"] = "draft"
+    written_by: str = ""
+    approved_by: str | None = None
+    approved_at: dt.datetime | None = None
 
 
 def _model(r: Any) -> ModelRecord:
@@ -183,6 +191,10 @@ def _model(r: Any) -> ModelRecord:
         body=r.body,
         model=_parse_model(r.body),
         updated_at=_aware(r.updated_at),
+        status="approved" if r.status == "approved" else "draft",
+        written_by=r.written_by,
+        approved_by=r.approved_by,
+        approved_at=_aware_or_none(r.approved_at),
     )
 
 
@@ -208,17 +220,22 @@ def _latest_model(session: Session, *, year: int, applies_to: str) -> ModelRecor
 
 
 def put_model(
-    session: Session, *, year: int, applies_to: AppliesTo, body: str
+    session: Session, *, year: int, applies_to: AppliesTo, body: str, actor: str
 ) -> tuple[ModelRecord, Literal["created", "updated", "unchanged"]]:
-    """Store a model: unchanged, updated in place while unused, or a new version once used."""
+    """Store a model: unchanged, updated in place while a draft (the writer becomes its author),
+    or a new draft version once the newest is approved."""
     t = m.model
     current = _latest_model(session, year=year, applies_to=applies_to)
     stamp = now()
     if current is not None and current.body == body:
         return current, "unchanged"
     outcome: Literal["created", "updated"]
-    if current is not None and not current.used:
-        session.execute(update(t).where(t.c.id == current.id).values(body=body, updated_at=stamp))
+    if current is not None and current.status == "draft":
+        session.execute(
+            update(t)
+            .where(t.c.id == current.id)
+            .values(body=body, updated_at=stamp, written_by=actor)
+        )
         outcome, model_id = "updated", current.id
     else:
         version = 1 if current is None else current.version + 1
@@ -232,6 +249,8 @@ def put_model(
                 used=False,
                 created_at=stamp,
                 updated_at=stamp,
+                status="draft",
+                written_by=actor,
             )
             .returning(t.c.id)
         ).scalar_one()
@@ -244,6 +263,28 @@ def model_by_id_for_update(session: Session, model_id: int) -> ModelRecord | Non
     q = select(m.model).where(m.model.c.id == model_id).with_for_update()
     row = session.execute(q).first()
     return None if row is None else _model(row)
+
+
+def model_for_update(
+    session: Session, *, year: int, applies_to: str, version: int
+) -> ModelRecord | None:
+    """One version, locked until the transaction ends (an approval decides on what it read)."""
+    t = m.model
+    q = (
+        select(t)
+        .where(t.c.year == year, t.c.applies_to == applies_to, t.c.version == version)
+        .with_for_update()
+    )
+    row = session.execute(q).first()
+    return None if row is None else _model(row)
+
+
+def approve_model(session: Session, model_id: int, *, actor: str) -> None:
+    session.execute(
+        update(m.model)
+        .where(m.model.c.id == model_id)
+        .values(status="approved", approved_by=actor, approved_at=now())
+    )
 
 
 def mark_model_used(session: Session, model_id: int) -> None:
@@ -326,8 +367,13 @@ def list_accounts(
 
 @dataclass(frozen=True)
 class PeriodRow:
+    """An approved payment run the settlement read: its count date and the moment its counts
+    were known at (None in settlements stored before 0003, which did not record them)."""
+
     period: str
     payment_version: int
+    count_date: dt.date | None = None
+    as_known_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -362,6 +408,8 @@ class ScopeRow:
     rate_numerator: str | None
     rate_denominator: str | None
     total_neutrality_ore: int
+    # The region units' count on each count date, in the order of the settlement's periods.
+    region_counts: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -374,6 +422,8 @@ class ScopeUnitRow:
     designated: bool
     listed: int
     amount_ore: int | None
+    # The unit's count in the scope on each count date, in the order of the periods.
+    counts: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -411,9 +461,10 @@ def _str(value: Decimal | int | None) -> str | None:
 
 
 def settlement_rows(
-    settled: Settled, *, approved: Sequence[ApprovedPeriod], count_date: dt.date | None
+    settled: Settled, *, approved: Sequence[ApprovedPeriod], counted: bool
 ) -> SettlementRows:
-    """The rows a computed settlement is stored as."""
+    """The rows a computed settlement is stored as; `counted` when neutrality read the approved
+    runs' count dates (the last of them is the settlement's count_date)."""
     units = tuple(
         UnitRow(
             hsa_id=s.hsa_id,
@@ -441,6 +492,7 @@ def settlement_rows(
             rate_numerator=None if sc.rate is None else str(sc.rate.numerator),
             rate_denominator=None if sc.rate is None else str(sc.rate.denominator),
             total_neutrality_ore=to_ore(sc.total_neutrality),
+            region_counts=sc.region_counts,
         )
         for sc in settled.scopes
     )
@@ -454,16 +506,20 @@ def settlement_rows(
             designated=u.designated,
             listed=u.listed,
             amount_ore=_ore(u.amount),
+            counts=u.counts,
         )
         for sc in settled.scopes
         for u in sc.units
     )
     return SettlementRows(
-        periods=tuple(PeriodRow(str(p.period), p.payment_version) for p in approved),
+        periods=tuple(
+            PeriodRow(str(p.period), p.payment_version, p.count_date, p.as_known_at)
+            for p in approved
+        ),
         units=units,
         scopes=scopes,
         scope_units=scope_units,
-        count_date=count_date,
+        count_date=approved[-1].count_date if counted and approved else None,
         total_compensation_ore=to_ore(settled.total_compensation),
         total_neutrality_ore=to_ore(settled.total_neutrality),
     )
@@ -485,6 +541,10 @@ class SettlementHeader:
     inputs_hash: str
     total_compensation_ore: int
     total_neutrality_ore: int
+    created_by: str = ""
+    status: Literal["calculated", "approved"] = "calculated"
+    approved_by: str | None = None
+    approved_at: dt.datetime | None = None
 
 
 def _header(r: Any) -> SettlementHeader:
@@ -503,6 +563,10 @@ def _header(r: Any) -> SettlementHeader:
         inputs_hash=r.inputs_hash,
         total_compensation_ore=r.total_compensation_ore,
         total_neutrality_ore=r.total_neutrality_ore,
+        created_by=r.created_by,
+        status="approved" if r.status == "approved" else "calculated",
+        approved_by=r.approved_by,
+        approved_at=_aware_or_none(r.approved_at),
     )
 
 
@@ -567,6 +631,7 @@ def insert_settlement(
                 inputs_hash=rows.inputs_hash(model),
                 total_compensation_ore=rows.total_compensation_ore,
                 total_neutrality_ore=rows.total_neutrality_ore,
+                status="calculated",
             )
             .returning(m.settlement.c.id)
         ).scalar_one()
@@ -585,10 +650,31 @@ def insert_settlement(
             session.execute(
                 m.settlement_revenue.insert().values(settlement_unit_id=uid, **asdict(r))
             )
+    periods = [p.period for p in rows.periods]
     for s in rows.scopes:
-        session.execute(m.settlement_scope.insert().values(settlement_id=sid, **asdict(s)))
+        values = asdict(s)
+        del values["region_counts"]
+        session.execute(m.settlement_scope.insert().values(settlement_id=sid, **values))
+        for period, listed in zip(periods, s.region_counts, strict=True):
+            session.execute(
+                m.settlement_scope_count.insert().values(
+                    settlement_id=sid, scope=s.scope, period=period, region_listed=listed
+                )
+            )
     for su in rows.scope_units:
-        session.execute(m.settlement_scope_unit.insert().values(settlement_id=sid, **asdict(su)))
+        values = asdict(su)
+        del values["counts"]
+        suid = session.execute(
+            m.settlement_scope_unit.insert()
+            .values(settlement_id=sid, **values)
+            .returning(m.settlement_scope_unit.c.id)
+        ).scalar_one()
+        for period, listed in zip(periods, su.counts, strict=True):
+            session.execute(
+                m.settlement_unit_count.insert().values(
+                    scope_unit_id=suid, period=period, listed=listed
+                )
+            )
     return sid
 
 
@@ -607,6 +693,26 @@ def _provider_concerned(hsa_ids: frozenset[str]) -> ColumnElement[bool]:
     )
 
 
+def settlement_for_update(
+    session: Session, *, year: int, care_type: CareType, version: int
+) -> SettlementHeader | None:
+    t = m.settlement
+    row = session.execute(
+        select(t)
+        .where(t.c.year == year, t.c.care_type == care_type.value, t.c.version == version)
+        .with_for_update()
+    ).first()
+    return None if row is None else _header(row)
+
+
+def approve_settlement(session: Session, settlement_id: int, *, actor: str) -> None:
+    session.execute(
+        update(m.settlement)
+        .where(m.settlement.c.id == settlement_id)
+        .values(status="approved", approved_by=actor, approved_at=now())
+    )
+
+
 def settlement_by_id(session: Session, settlement_id: int) -> SettlementHeader:
     return _header(
         session.execute(select(m.settlement).where(m.settlement.c.id == settlement_id)).one()
@@ -621,22 +727,24 @@ def visible_settlements(
     care_type: CareType | None = None,
     version: int | None = None,
 ) -> list[SettlementHeader]:
-    """Settlement headers the reader may see: a given version, else the newest per care type."""
+    """Settlement headers the reader may see: a given version, else the newest per care type.
+    A provider sees approved settlements only (the newest approved one per care type)."""
     s = m.settlement
     if vis.view == "none" or (vis.view == "provider" and not vis.hsa_ids):
         return []
+    approved_only = vis.view == "provider"
     q = select(s).where(s.c.year == year)
     if care_type is not None:
         q = q.where(s.c.care_type == care_type.value)
+    if approved_only:
+        q = q.where(s.c.status == "approved")
     if version is not None:
         q = q.where(s.c.version == version)
     else:
-        newest = (
-            select(s.c.care_type, func.max(s.c.version).label("v"))
-            .where(s.c.year == year)
-            .group_by(s.c.care_type)
-            .subquery()
-        )
+        newest_q = select(s.c.care_type, func.max(s.c.version).label("v")).where(s.c.year == year)
+        if approved_only:
+            newest_q = newest_q.where(s.c.status == "approved")
+        newest = newest_q.group_by(s.c.care_type).subquery()
         q = q.join(newest, (newest.c.care_type == s.c.care_type) & (newest.c.v == s.c.version))
     if vis.view == "provider":
         q = q.where(_provider_concerned(vis.hsa_ids))
@@ -668,7 +776,7 @@ def settlement_parts(session: Session, settlement_id: int, vis: Visibility) -> S
         return SettlementParts()
     sp = m.settlement_period
     periods = tuple(
-        PeriodRow(r.period, r.payment_version)
+        PeriodRow(r.period, r.payment_version, r.count_date, _aware_or_none(r.as_known_at))
         for r in session.execute(
             select(sp).where(sp.c.settlement_id == settlement_id).order_by(sp.c.period)
         )
@@ -690,6 +798,13 @@ def settlement_parts(session: Session, settlement_id: int, vis: Visibility) -> S
             revenue.setdefault(row.settlement_unit_id, []).append(
                 RevenueRow(row.period, row.revenue_ore)
             )
+    scope_unit_rows = list(session.execute(suq.order_by(su.c.scope, su.c.id)))
+    unit_counts: dict[int, list[int]] = {}
+    if scope_unit_rows:
+        uc = m.settlement_unit_count
+        q = select(uc).where(uc.c.scope_unit_id.in_([row.id for row in scope_unit_rows]))
+        for row in session.execute(q.order_by(uc.c.period)):
+            unit_counts.setdefault(row.scope_unit_id, []).append(row.listed)
     scope_units = tuple(
         ScopeUnitRow(
             scope=row.scope,
@@ -700,13 +815,24 @@ def settlement_parts(session: Session, settlement_id: int, vis: Visibility) -> S
             designated=row.designated,
             listed=row.listed,
             amount_ore=row.amount_ore,
+            counts=tuple(unit_counts.get(row.id, ())),
         )
-        for row in session.execute(suq.order_by(su.c.scope, su.c.id))
+        for row in scope_unit_rows
     )
     sc = m.settlement_scope
     scq = select(sc).where(sc.c.settlement_id == settlement_id)
     if vis.view == "provider":
         scq = scq.where(sc.c.scope.in_(sorted({row.scope for row in scope_units})))
+    scope_rows = list(session.execute(scq.order_by(sc.c.scope)))
+    region_counts: dict[str, list[int]] = {}
+    if scope_rows:
+        cnt = m.settlement_scope_count
+        q = select(cnt).where(
+            cnt.c.settlement_id == settlement_id,
+            cnt.c.scope.in_([row.scope for row in scope_rows]),
+        )
+        for row in session.execute(q.order_by(cnt.c.scope, cnt.c.period)):
+            region_counts.setdefault(row.scope, []).append(row.region_listed)
     scopes = tuple(
         ScopeRow(
             scope=row.scope,
@@ -715,8 +841,9 @@ def settlement_parts(session: Session, settlement_id: int, vis: Visibility) -> S
             rate_numerator=row.rate_numerator,
             rate_denominator=row.rate_denominator,
             total_neutrality_ore=row.total_neutrality_ore,
+            region_counts=tuple(region_counts.get(row.scope, ())),
         )
-        for row in session.execute(scq.order_by(sc.c.scope))
+        for row in scope_rows
     )
     return SettlementParts(
         periods=periods,

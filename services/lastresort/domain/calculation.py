@@ -7,6 +7,7 @@ is rounded once, from the exact product, never from a rounded rate.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
@@ -158,7 +159,7 @@ def deficit_capped_step(
 
 @dataclass(frozen=True)
 class ListedUnit:
-    """A unit of the settled care type with its listed count on the count date."""
+    """A unit of the settled care type with its listed count on one count date."""
 
     hsa_id: str
     unit_name: str
@@ -169,6 +170,9 @@ class ListedUnit:
 
 @dataclass(frozen=True)
 class ScopeUnitStep:
+    """A unit in a scope: its count on each of the year's count dates (0 where it was not
+    counted in the scope) and their sum, `listed`; a private unit also gets its amount."""
+
     hsa_id: str
     unit_name: str
     municipality_code: str
@@ -176,43 +180,64 @@ class ScopeUnitStep:
     designated: bool
     listed: int
     amount: Decimal | None
+    counts: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
 class ScopeStep:
+    """A scope: the region units' count on each count date and their sum, `region_listed`."""
+
     scope: str
     total_compensation: Decimal
     region_listed: int
     rate: Fraction | None
     units: tuple[ScopeUnitStep, ...]
     total_neutrality: Decimal = field(default=ZERO)
+    region_counts: tuple[int, ...] = ()
 
 
 def neutrality_scopes(
-    *, steps: list[UnitStep], listed_units: list[ListedUnit], scope: str
+    *,
+    steps: list[UnitStep],
+    listed_by_date: Sequence[Sequence[ListedUnit]],
+    scope: str,
 ) -> list[ScopeStep]:
-    """Per scope: rate = compensation to designated units ÷ persons at region units; private units
-    get rate × their listed count. `scope` is 'municipality' or 'region'.
+    """Per scope, over the year's count dates m: a private unit gets
+    C × Σm private_m ÷ Σm region_m, rounded once half up to the öre (C the compensation to the
+    scope's designated units), so no single day's change can move the money. `scope` is
+    'municipality' or 'region'; a unit belongs to the scope of its municipality on each date.
 
-    Scopes are every municipality with a designated or a listed unit (or the one region scope).
-    A scope with no compensation has rate 0; one without region-listed persons has no rate.
+    Scopes are every municipality with a designated unit or a unit counted on any date (or the
+    one region scope). A scope with no compensation has rate 0; one without region-listed
+    persons on any date has no rate. A unit whose ownership changed within the year shows once
+    per ownership (its private dates alone earn an amount).
     """
 
     def key(municipality_code: str) -> str:
         return municipality_code if scope == "municipality" else "region"
 
+    dates = len(listed_by_date)
     designated = {s.hsa_id for s in steps}
-    keys = sorted(
-        {key(s.municipality_code) for s in steps} | {key(u.municipality_code) for u in listed_units}
-    )
+    # (scope, hsa_id, is_region) -> the unit's last seen name and municipality, and its counts.
+    seen: dict[tuple[str, str, bool], tuple[ListedUnit, list[int]]] = {}
+    for i, on_date in enumerate(listed_by_date):
+        for u in on_date:
+            at = (key(u.municipality_code), u.hsa_id, u.is_region)
+            counts = seen[at][1] if at in seen else [0] * dates
+            counts[i] += u.listed
+            seen[at] = (u, counts)
+    keys = sorted({key(s.municipality_code) for s in steps} | {at[0] for at in seen})
     out: list[ScopeStep] = []
     for k in keys:
         total = sum((s.compensation for s in steps if key(s.municipality_code) == k), ZERO)
         members = sorted(
-            (u for u in listed_units if key(u.municipality_code) == k),
-            key=lambda u: (u.municipality_code, not u.is_region, u.hsa_id),
+            (v for at, v in seen.items() if at[0] == k),
+            key=lambda v: (v[0].municipality_code, not v[0].is_region, v[0].hsa_id),
         )
-        region_listed = sum(u.listed for u in members if u.is_region)
+        region_counts = tuple(
+            sum(counts[i] for u, counts in members if u.is_region) for i in range(dates)
+        )
+        region_listed = sum(region_counts)
         rate = neutrality_rate(total, region_listed)
         units = tuple(
             ScopeUnitStep(
@@ -221,10 +246,11 @@ def neutrality_scopes(
                 municipality_code=u.municipality_code,
                 is_region=u.is_region,
                 designated=u.hsa_id in designated,
-                listed=u.listed,
-                amount=None if u.is_region else neutrality_amount(rate, u.listed),
+                listed=sum(counts),
+                amount=None if u.is_region else neutrality_amount(rate, sum(counts)),
+                counts=tuple(counts),
             )
-            for u in members
+            for u, counts in members
         )
         total_neutrality = sum((u.amount for u in units if u.amount is not None), ZERO)
         out.append(
@@ -235,6 +261,7 @@ def neutrality_scopes(
                 rate=rate,
                 units=units,
                 total_neutrality=total_neutrality,
+                region_counts=region_counts,
             )
         )
     return out

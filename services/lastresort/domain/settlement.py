@@ -47,10 +47,13 @@ Method = FixedSum | DeficitCapped
 
 @dataclass(frozen=True)
 class ApprovedPeriod:
-    """A period's latest approved payment run: its version and each statement's unit and total."""
+    """A period's latest approved payment run: its version, its count date and the moment its
+    counts were read as known at, and each statement's unit and total."""
 
     period: Period
     payment_version: int
+    count_date: dt.date
+    as_known_at: dt.datetime
     statement_totals: tuple[tuple[str, Decimal], ...]
 
 
@@ -68,21 +71,22 @@ class Settled:
         return sum((s.total_neutrality for s in self.scopes), ZERO)
 
 
-def last_count_date(year: int) -> dt.date:
-    """The year's last count date, 31 December: neutrality counts the listed on it, and no
-    month of the year counts later under any count-date rule (its December counts on 30
-    November, 1 or 31 December). From that day on everything a settlement reads has happened."""
-    return dt.date(year, 12, 31)
+def settlement_opens(year: int) -> dt.date:
+    """The first business date the year can be settled: 1 January of the next year. A
+    settlement is the year's account, so it waits until the whole year has happened (and its
+    December run, counted on its own count date, is among the approved runs it reads)."""
+    return dt.date(year + 1, 1, 1)
 
 
 def too_early(year: int, *, today: dt.date) -> str | None:
     """Why the year cannot be settled on `today` (the business date), or None when it can.
-    One rule for every method: a settlement is the year's account, made once its last count
-    date has come."""
-    last = last_count_date(year)
-    if last <= today:
+    One rule for every method."""
+    opens = settlement_opens(year)
+    if today >= opens:
         return None
-    return f"the {year} settlement's last count date is {last}; it can be settled from {last}"
+    return (
+        f"the {year} settlement can be made from {opens}, after the year is over (today is {today})"
+    )
 
 
 def effective_applies_to(care_type: str, present: Collection[str]) -> str | None:
@@ -122,11 +126,12 @@ def settle(
     accounts: Mapping[str, Accounts],
     approved: Sequence[ApprovedPeriod],
     neutrality_scope: str | None,
-    listed_units: Sequence[ListedUnit],
+    listed_by_date: Sequence[Sequence[ListedUnit]],
 ) -> Settled:
     """Every designated unit's steps and, when neutrality applies, each scope's.
 
-    The inputs are complete (the `lacking_*` rules found nothing, every period is approved).
+    The inputs are complete (the `lacking_*` rules found nothing, every period is approved);
+    `listed_by_date` holds the units counted on each of the year's count dates, in order.
     """
     if isinstance(method, FixedSum):
         steps = [
@@ -147,7 +152,7 @@ def settle(
     scopes: list[ScopeStep] = []
     if neutrality_scope is not None:
         scopes = neutrality_scopes(
-            steps=steps, listed_units=list(listed_units), scope=neutrality_scope
+            steps=steps, listed_by_date=listed_by_date, scope=neutrality_scope
         )
     return Settled(steps=tuple(steps), scopes=tuple(scopes))
 
@@ -177,6 +182,8 @@ def beyond_limits(settled: Settled) -> list[str]:
         if sc.region_listed > INT32_MAX:
             beyond.append(f"{scope}.region_listed")
         for u in sc.units:
+            if u.listed > INT32_MAX:
+                beyond.append(f"{scope}.units.{u.hsa_id}.listed")
             check(f"{scope}.units.{u.hsa_id}.amount_sek", u.amount)
     check("total_compensation_sek", settled.total_compensation)
     check("total_neutrality_sek", settled.total_neutrality)
