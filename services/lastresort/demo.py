@@ -1,13 +1,11 @@
 """The last-resort part of the demo region, loaded over HTTP into the running services.
 
-For the demo's year, the last completed one on the business date (a year settles from 1
-January of the next; 2025 on 2026-12-01), it designates, in each of the region's
-municipalities, a region-owned primary and a region-owned dental unit active in that year
-(skipping a municipality that has none), sets a model per care type, approved by a second
-person (demo:finance, four eyes), stores plausible accounts and settles both care types if not
-yet settled, each settlement approved by demo:finance. A settlement needs the year's twelve
-approved payment runs (their revenue and their count dates): when the payment demo has none
-for that year the demo says so and leaves it unsettled.
+For the demo's year (the one the payment demo approves: the latest whose every month has
+reached its count date on the business date) it designates, in each of the region's
+municipalities, a region-owned primary and a region-owned dental unit (skipping a municipality
+that has none), sets a model per care type, stores plausible accounts and settles both care
+types if not yet settled. A year settles from its 31 December on: before that the demo says so
+and leaves it unsettled (HALSOVAL_TODAY set to a later date settles it).
 
 Primary care uses deficit_capped (coverage 1.0, cap 5 000 000) with neutrality per
 municipality. Dental units get no hälsoval payments, so dental uses fixed_sum. Accounts are
@@ -27,13 +25,13 @@ import typer
 
 from services.lastresort.domain.designation import active_in_year
 from shared.auth import mint_token
-from shared.clock import business_today
+from shared.clock import business_today, latest_full_year
 from shared.money import format_sek
+from shared.period import CountDateRule
 from shared.settings import ServiceName, Settings
 
-ADMIN = "demo:admin"
-# The second person of four eyes: approves the models and the settlements the admin wrote.
-APPROVER = "demo:finance"
+# The payment demo's count-date rule: the demo's year is the one it approves in full.
+PAYMENT_COUNT_DATE_RULE = CountDateRule.last_day_prev_month
 # Intended deficit (kronor) per municipality, in the configured order: varied on purpose.
 TARGET_DEFICITS = [
     Decimal(x)
@@ -46,8 +44,8 @@ DENTAL_SUMS = [
 
 
 def demo_year(settings: Settings) -> int:
-    """The last completed year on the business date: the latest a settlement may be for."""
-    return business_today(settings).year - 1
+    """The year the payment demo approves in full on the business date."""
+    return latest_full_year(business_today(settings), PAYMENT_COUNT_DATE_RULE)
 
 
 def _active(u: dict[str, Any], year: int) -> bool:
@@ -89,10 +87,7 @@ def _revenue(payment: httpx.Client, year: int) -> dict[str, Decimal] | None:
 
 def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | None = None) -> None:
     """Load the demo's last-resort data; `transports` (by service name) lets tests fake peers."""
-    token = mint_token(settings, sub=ADMIN, roles=["region_admin"])
-    approver = {
-        "Authorization": "Bearer " + mint_token(settings, sub=APPROVER, roles=["finance_approver"])
-    }
+    token = mint_token(settings, sub="demo:admin", roles=["region_admin"])
     year = demo_year(settings)
     transports = transports or {}
 
@@ -137,30 +132,27 @@ def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | Non
             )
 
         neutrality = {"enabled": True, "scope": "municipality"}
-        models = {
-            "primary": {
+        lr.put(
+            f"/v1/models/{year}",
+            params={"care_type": "primary"},
+            json={
                 "method": "deficit_capped",
                 "coverage": "1.0",
                 "cap_sek": "5000000.00",
                 "neutrality": neutrality,
             },
-            "dental": {
+        ).raise_for_status()
+        lr.put(
+            f"/v1/models/{year}",
+            params={"care_type": "dental"},
+            json={
                 "method": "fixed_sum",
                 "neutrality": neutrality,
                 "annual_sek_by_municipality": {
                     c: format_sek(a) for c, a in zip(municipalities, DENTAL_SUMS, strict=False)
                 },
             },
-        }
-        for care_type, model in models.items():
-            put = lr.put(f"/v1/models/{year}", params={"care_type": care_type}, json=model)
-            put.raise_for_status()
-            if put.json()["status"] == "draft":
-                lr.post(
-                    f"/v1/models/{year}/versions/{put.json()['version']}/approve",
-                    params={"care_type": care_type},
-                    headers=approver,
-                ).raise_for_status()
+        ).raise_for_status()
 
         revenue = _revenue(payment, year)
         accounts = lr.get(f"/v1/accounts/{year}")
@@ -208,9 +200,10 @@ def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | Non
         for care_type in ("primary", "dental"):
             if not any(t == care_type for t, _ in chosen):
                 continue
-            found = lr.get(f"/v1/settlements/{year}", params={"care_type": care_type})
-            if found.status_code == 200:
-                _approve(lr, found.json()["settlements"][0], approver)
+            if (
+                lr.get(f"/v1/settlements/{year}", params={"care_type": care_type}).status_code
+                == 200
+            ):
                 continue
             r = lr.post("/v1/settlements", json={"year": year, "care_type": care_type})
             if r.status_code == 409:
@@ -220,21 +213,8 @@ def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | Non
                 continue
             r.raise_for_status()
             body = r.json()
-            _approve(lr, body, approver)
             typer.echo(
-                f"demo: lastresort: {care_type} {year} settled, version {body['version']}, "
-                f"approved by {APPROVER}: "
+                f"demo: lastresort: {care_type} {year} settled, version {body['version']}: "
                 f"{body['total_compensation_sek']} SEK to designated units, "
                 f"{body['total_neutrality_sek']} SEK neutrality to private units"
             )
-
-
-def _approve(lr: httpx.Client, settlement: dict[str, Any], approver: dict[str, str]) -> None:
-    """Approve a calculated settlement as the second person (an approved one is left alone)."""
-    if settlement["status"] == "approved":
-        return
-    lr.post(
-        f"/v1/settlements/{settlement['year']}/versions/{settlement['version']}/approve",
-        params={"care_type": settlement["care_type"]},
-        headers=approver,
-    ).raise_for_status()

@@ -9,7 +9,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.payment import service
-from services.payment.api import models, periods, runs, simulations, statements
+from services.payment.api import models, payouts, periods, runs, simulations, statements
 from services.payment.api.deps import PaymentContext
 from services.payment.clients import ListingClient
 from services.payment.db.models import audit_head, audit_log
@@ -44,7 +44,14 @@ def create_app(
         listing=ListingClient(client),
         closers=[client.close],
     )
-    routers = (models.router, runs.router, periods.router, statements.router, simulations.router)
+    routers = (
+        models.router,
+        runs.router,
+        periods.router,
+        statements.router,
+        simulations.router,
+        payouts.router,
+    )
     app = build_service(context, routers)
     poller = ChangePoller(
         lambda: service.poll_changes(sessions=context.db.sessionmaker, listing=context.listing),

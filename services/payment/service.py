@@ -637,3 +637,212 @@ def preview_period(
         feed=feed,
         reasons=reasons,
     )
+
+
+# --- payouts --------------------------------------------------------------------------------
+# Imported here, not at the top, so this section stays apart from the models' and runs' edits.
+from services.payment.db import payouts as payout_repo  # noqa: E402
+from services.payment.domain import payouts as payout_rules  # noqa: E402
+from shared.clock import to_stockholm  # noqa: E402
+from shared.errors import Unprocessable  # noqa: E402
+
+
+def create_payout(
+    *,
+    sessions: sessionmaker[Session],
+    audit: AuditLog,
+    period: Period,
+    care_type: str,
+    payment_date: dt.date | None,
+    today: dt.date,
+    principal: Principal,
+    request_id: str | None,
+) -> payout_repo.PayoutRecord:
+    """Record that the period's latest approved version is to be paid: in full the first
+    time, else per unit the difference to what the approved payouts paid. 409 without an
+    approved version, when that version is paid or awaits approval already, or while another
+    payout of the period awaits approval (corrections are measured against what was paid)."""
+    if payment_date is not None and payment_date < today:
+        raise Unprocessable(
+            f"payment_date {payment_date} is before the business date {today}",
+            errors=[{"loc": ["body", "payment_date"], "msg": "not before the business date"}],
+        )
+    with sessions() as session, session.begin():
+        run = repo.latest_approved_run(session, period)
+        if run is None:
+            raise Conflict(f"{period} has no approved version to pay; approve a run first")
+        existing = payout_repo.lock_period(session, period)
+        if any(p.run_id == run.run_id for p in existing):
+            raise Conflict(
+                f"version {run.version} of {period} is paid (or awaits approval) already"
+            )
+        pending = [p for p in existing if p.status != payout_repo.APPROVED]
+        if pending:
+            raise Conflict(
+                f"payout {pending[0].payout_id} of {period} awaits approval; approve it first"
+            )
+        approved = [p for p in existing if p.status == payout_repo.APPROVED]
+        paid = (
+            payout_rules.paid_so_far(ln for p in approved for ln in p.lines) if approved else None
+        )
+        lines = payout_rules.payout_lines(
+            period=period,
+            version=run.version,
+            amounts=payout_repo.version_amounts(session, run.run_id),
+            paid=paid,
+            paid_version=approved[-1].version if approved else None,
+        )
+        payout_id = payout_repo.insert_payout(
+            session,
+            period=period,
+            care_type=care_type,
+            run_id=run.run_id,
+            version=run.version,
+            paid_version=approved[-1].version if approved else None,
+            payment_date=payment_date,
+            lines=lines,
+            sub=principal.sub,
+        )
+        audit.record(
+            session,
+            principal=principal,
+            action="payout.create",
+            entity_type="payout",
+            entity_id=payout_id,
+            request_id=request_id,
+            details={
+                "period": str(period),
+                "version": run.version,
+                "total_ore": sum(ln.amount_ore for ln in lines),
+            },
+        )
+        created = payout_repo.get_payout(session, payout_id)
+    assert created is not None
+    return created
+
+
+def approve_payout(
+    *,
+    sessions: sessionmaker[Session],
+    audit: AuditLog,
+    payout_id: str,
+    principal: Principal,
+    request_id: str | None,
+) -> payout_repo.PayoutRecord:
+    """Four eyes: approved by someone other than its author; final. The payment date is the
+    one asked for, else the approval's date in Stockholm."""
+    with sessions() as session, session.begin():
+        found = payout_repo.get_payout(session, payout_id)
+        if found is None:
+            raise NotFound("no such payout")
+        if found.status == payout_repo.APPROVED:
+            raise Conflict("the payout is already approved; payouts are immutable")
+        if found.created_by == principal.sub:
+            raise Forbidden(
+                "four-eyes rule: a payout must be approved by someone other than "
+                "the person who created it"
+            )
+        now = dt.datetime.now(dt.UTC)
+        day = found.payment_date or to_stockholm(now).date()
+        if not payout_repo.approve_payout(
+            session, payout_id, sub=principal.sub, at=now, payment_date=day
+        ):
+            raise Conflict("the payout was approved meanwhile")
+        audit.record(
+            session,
+            principal=principal,
+            action="payout.approve",
+            entity_type="payout",
+            entity_id=payout_id,
+            request_id=request_id,
+            details={"period": str(found.period), "version": found.version},
+        )
+        approved = payout_repo.get_payout(session, payout_id)
+    assert approved is not None
+    return approved
+
+
+def list_payouts(
+    *, sessions: sessionmaker[Session], period: Period | None
+) -> list[payout_repo.PayoutRecord]:
+    with sessions() as session:
+        return payout_repo.list_payouts(session, period)
+
+
+def get_payout(*, sessions: sessionmaker[Session], payout_id: str) -> payout_repo.PayoutRecord:
+    with sessions() as session:
+        found = payout_repo.get_payout(session, payout_id)
+    if found is None:
+        raise NotFound("no such payout")
+    return found
+
+
+def unit_ledger(
+    *, sessions: sessionmaker[Session], principal: Principal, hsa_id: str, year: int
+) -> list[payout_rules.LedgerPeriod]:
+    """A unit's running account of `year`. A provider reads only its own units: another
+    unit's ledger is indistinguishable from one that does not exist (404), as statements."""
+    if not principal.is_wide and hsa_id not in principal.hsa_ids:
+        raise NotFound("no ledger for that unit")
+    with sessions() as session:
+        found = payout_repo.unit_year(session, hsa_id, year)
+    if not found.known:
+        raise NotFound("no ledger for that unit")
+    return payout_rules.ledger(year, computed=found.computed, lines=found.lines)
+
+
+@dataclass(frozen=True)
+class PayoutDocuments:
+    """A payout with what its files show beside the lines: the run's moments and the units
+    as the listing service knew them at the run's counts (payee numbers, ownership)."""
+
+    payout: payout_repo.PayoutRecord
+    run: repo.RunRecord
+    units: dict[str, Unit]
+    accounting: payout_rules.Accounting
+
+
+def payout_documents(
+    *, sessions: sessionmaker[Session], listing: ListingClient, payout_id: str
+) -> PayoutDocuments:
+    """The payout and its units for the finance files; the listing service is asked outside
+    any transaction (502/503 by the one peer error policy)."""
+    with sessions() as session:
+        found = payout_repo.get_payout(session, payout_id)
+        run = repo.get_run(session, found.run_id) if found else None
+    if found is None or run is None:
+        raise NotFound("no such payout")
+    units = {u.hsa_id: u for u in listing.units(run.count_date, run.as_known_at)}
+    return PayoutDocuments(found, run, units, payout_rules.DEFAULT_ACCOUNTING)
+
+
+@dataclass(frozen=True)
+class PayoutNotice:
+    documents: PayoutDocuments
+    line: payout_rules.PayoutLine
+
+
+def payout_notice(
+    *,
+    sessions: sessionmaker[Session],
+    listing: ListingClient,
+    principal: Principal,
+    payout_id: str,
+    hsa_id: str,
+) -> PayoutNotice:
+    """One unit's line of an approved payout for its notice. A provider reads only its own
+    units' notices; anything it may not read is a 404, like a payout with no line for the
+    unit. An unapproved payout has no notice yet (409: nothing is paid before approval)."""
+    if not principal.is_wide and hsa_id not in principal.hsa_ids:
+        raise NotFound("no such payout line")
+    with sessions() as session:
+        found = payout_repo.get_payout(session, payout_id)
+    if found is None or (not principal.is_wide and found.status != payout_repo.APPROVED):
+        raise NotFound("no such payout")
+    line = next((ln for ln in found.lines if ln.hsa_id == hsa_id), None)
+    if line is None:
+        raise NotFound("no such payout line")
+    if found.status != payout_repo.APPROVED:
+        raise Conflict("the payout is not approved yet; its notices exist once it is")
+    docs = payout_documents(sessions=sessions, listing=listing, payout_id=payout_id)
+    return PayoutNotice(docs, line)

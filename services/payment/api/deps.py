@@ -128,3 +128,15 @@ StatementReaders = Annotated[
     Depends(require_roles(Role.region_admin, Role.finance_approver, Role.provider, Role.service)),
 ]
 Simulators = Annotated[Principal, Depends(require_roles(Role.region_admin, Role.finance_approver))]
+
+# Payouts (issue 12): a region_admin proposes, a finance_approver other than the author
+# approves; per-unit amounts, so ops reads none of it. The ledger and the per-unit payout
+# notice are also a provider's, for its own units only (decided in the service).
+PayoutReaders = Annotated[
+    Principal, Depends(require_roles(Role.region_admin, Role.finance_approver, Role.service))
+]
+LedgerReaders = Annotated[
+    Principal,
+    Depends(require_roles(Role.region_admin, Role.finance_approver, Role.provider, Role.service)),
+]
+PayoutId = Annotated[str, Path(min_length=1, max_length=64)]
