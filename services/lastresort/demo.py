@@ -1,11 +1,13 @@
 """The last-resort part of the demo region, loaded over HTTP into the running services.
 
-For the demo's year (the one the payment demo approves: the latest whose every month has
-reached its count date on the business date) it designates, in each of the region's
-municipalities, a region-owned primary and a region-owned dental unit (skipping a municipality
-that has none), sets a model per care type, stores plausible accounts and settles both care
-types if not yet settled. A year settles from its 31 December on: before that the demo says so
-and leaves it unsettled (HALSOVAL_TODAY set to a later date settles it).
+For the demo's year, the last completed one on the business date (a year settles from 1
+January of the next; 2025 on 2026-12-01), it designates, in each of the region's
+municipalities, a region-owned primary and a region-owned dental unit active in that year
+(skipping a municipality that has none), sets a model per care type, approved by a second
+person (demo:finance, four eyes), stores plausible accounts and settles both care types if not
+yet settled, each settlement approved by demo:finance. A settlement needs the year's twelve
+approved payment runs (their revenue and their count dates): when the payment demo has none
+for that year the demo says so and leaves it unsettled.
 
 Primary care uses deficit_capped (coverage 1.0, cap 5 000 000) with neutrality per
 municipality. Dental units get no hälsoval payments, so dental uses fixed_sum. Accounts are
@@ -25,13 +27,13 @@ import typer
 
 from services.lastresort.domain.designation import active_in_year
 from shared.auth import mint_token
-from shared.clock import business_today, latest_full_year
+from shared.clock import business_today
 from shared.money import format_sek
-from shared.period import CountDateRule
 from shared.settings import ServiceName, Settings
 
-# The payment demo's count-date rule: the demo's year is the one it approves in full.
-PAYMENT_COUNT_DATE_RULE = CountDateRule.last_day_prev_month
+ADMIN = "demo:admin"
+# The second person of four eyes: approves the models and the settlements the admin wrote.
+APPROVER = "demo:finance"
 # Intended deficit (kronor) per municipality, in the configured order: varied on purpose.
 TARGET_DEFICITS = [
     Decimal(x)
@@ -44,8 +46,8 @@ DENTAL_SUMS = [
 
 
 def demo_year(settings: Settings) -> int:
-    """The year the payment demo approves in full on the business date."""
-    return latest_full_year(business_today(settings), PAYMENT_COUNT_DATE_RULE)
+    """The last completed year on the business date: the latest a settlement may be for."""
+    return business_today(settings).year - 1
 
 
 def _active(u: dict[str, Any], year: int) -> bool:
@@ -87,7 +89,10 @@ def _revenue(payment: httpx.Client, year: int) -> dict[str, Decimal] | None:
 
 def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | None = None) -> None:
     """Load the demo's last-resort data; `transports` (by service name) lets tests fake peers."""
-    token = mint_token(settings, sub="demo:admin", roles=["region_admin"])
+    token = mint_token(settings, sub=ADMIN, roles=["region_admin"])
+    approver = {
+        "Authorization": "Bearer " + mint_token(settings, sub=APPROVER, roles=["finance_approver"])
+    }
     year = demo_year(settings)
     transports = transports or {}
 
@@ -132,27 +137,30 @@ def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | Non
             )
 
         neutrality = {"enabled": True, "scope": "municipality"}
-        lr.put(
-            f"/v1/models/{year}",
-            params={"care_type": "primary"},
-            json={
+        models = {
+            "primary": {
                 "method": "deficit_capped",
                 "coverage": "1.0",
                 "cap_sek": "5000000.00",
                 "neutrality": neutrality,
             },
-        ).raise_for_status()
-        lr.put(
-            f"/v1/models/{year}",
-            params={"care_type": "dental"},
-            json={
+            "dental": {
                 "method": "fixed_sum",
                 "neutrality": neutrality,
                 "annual_sek_by_municipality": {
                     c: format_sek(a) for c, a in zip(municipalities, DENTAL_SUMS, strict=False)
                 },
             },
-        ).raise_for_status()
+        }
+        for care_type, model in models.items():
+            put = lr.put(f"/v1/models/{year}", params={"care_type": care_type}, json=model)
+            put.raise_for_status()
+            if put.json()["status"] == "draft":
+                lr.post(
+                    f"/v1/models/{year}/versions/{put.json()['version']}/approve",
+                    params={"care_type": care_type},
+                    headers=approver,
+                ).raise_for_status()
 
         revenue = _revenue(payment, year)
         accounts = lr.get(f"/v1/accounts/{year}")
@@ -200,10 +208,9 @@ def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | Non
         for care_type in ("primary", "dental"):
             if not any(t == care_type for t, _ in chosen):
                 continue
-            if (
-                lr.get(f"/v1/settlements/{year}", params={"care_type": care_type}).status_code
-                == 200
-            ):
+            found = lr.get(f"/v1/settlements/{year}", params={"care_type": care_type})
+            if found.status_code == 200:
+                _approve(lr, found.json()["settlements"][0], approver)
                 continue
             r = lr.post("/v1/settlements", json={"year": year, "care_type": care_type})
             if r.status_code == 409:
@@ -213,8 +220,21 @@ def load(settings: Settings, *, transports: dict[str, httpx.BaseTransport] | Non
                 continue
             r.raise_for_status()
             body = r.json()
+            _approve(lr, body, approver)
             typer.echo(
-                f"demo: lastresort: {care_type} {year} settled, version {body['version']}: "
+                f"demo: lastresort: {care_type} {year} settled, version {body['version']}, "
+                f"approved by {APPROVER}: "
                 f"{body['total_compensation_sek']} SEK to designated units, "
                 f"{body['total_neutrality_sek']} SEK neutrality to private units"
             )
+
+
+def _approve(lr: httpx.Client, settlement: dict[str, Any], approver: dict[str, str]) -> None:
+    """Approve a calculated settlement as the second person (an approved one is left alone)."""
+    if settlement["status"] == "approved":
+        return
+    lr.post(
+        f"/v1/settlements/{settlement['year']}/versions/{settlement['version']}/approve",
+        params={"care_type": settlement["care_type"]},
+        headers=approver,
+    ).raise_for_status()

@@ -49,6 +49,13 @@ def test_demo_designates_settles_and_is_idempotent(env: Env) -> None:
     )
     assert by_type["dental"]["model"]["method"] == "fixed_sum"
     assert by_type["primary"]["neutrality"]["scope"] == "municipality"
+    # Four eyes: demo:admin wrote models and settlements, demo:finance approved them.
+    models = env.client.get("/v1/models/2026", headers=env.admin).json()["versions"]
+    assert {(v["status"], v["written_by"], v["approved_by"]) for v in models} == {
+        ("approved", "demo:admin", "demo:finance")
+    }
+    assert {(s["status"], s["approved_by"]) for s in settled} == {("approved", "demo:finance")}
+    assert len(by_type["primary"]["neutrality"]["count_dates"]) == 12
 
     audit_before = env.client.get("/v1/audit?limit=500", headers=env.admin).json()["items"]
     demo.load(env.settings, transports=transports)
@@ -56,19 +63,24 @@ def test_demo_designates_settles_and_is_idempotent(env: Env) -> None:
     assert len(audit_after) == len(audit_before)
 
 
-def test_before_the_years_last_count_date_the_demo_leaves_it_unsettled_and_says_so(
+def test_on_1_december_the_demo_settles_the_last_completed_year_and_says_what_it_lacks(
     make_env: Callable[..., Env], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    env = make_env(today=dt.date(YEAR, 12, 1))  # the payment demo's year is YEAR already
+    """On 2026-12-01 the last completed year is 2025; without its approved payment runs the
+    demo designates and sets its models, leaves it unsettled and says why."""
+    env = make_env(today=dt.date(YEAR, 12, 1))
     for code in JAMTLAND:
         env.listing.add(unit(f"R{code}", municipality=code), 1000)
-    env.payment.approve_year({hsa(f"R{code}"): "2000000.00" for code in JAMTLAND})
+    env.payment.approve_year({hsa(f"R{code}"): "2000000.00" for code in JAMTLAND})  # 2026's
     transports = {
         "listing": httpx.MockTransport(env.listing.handler),
         "payment": httpx.MockTransport(env.payment.handler),
         "lastresort": env.client._transport,
     }
     demo.load(env.settings, transports=transports)
-    assert len(env.client.get(f"/v1/designations/{YEAR}", headers=env.admin).json()["designations"])
-    assert env.client.get(f"/v1/settlements/{YEAR}", headers=env.admin).status_code == 404
-    assert f"it can be settled from {YEAR}-12-31" in capsys.readouterr().out
+    last = YEAR - 1
+    assert demo.demo_year(env.settings) == last
+    assert len(env.client.get(f"/v1/designations/{last}", headers=env.admin).json()["designations"])
+    assert env.client.get(f"/v1/settlements/{last}", headers=env.admin).status_code == 404
+    out = capsys.readouterr().out
+    assert f"primary {last} not settled: payment periods without an approved run: {last}-01" in out
