@@ -1,12 +1,14 @@
 """The payment part of the demo region, loaded over HTTP into the running services.
 
 Puts a plausible payment model for Region Jämtland Härjedalen (about 98 MSEK a year: 70 %
-age-weighted capitation, 22 % CNI, 8 % sparsity, as after the 2021 revision), then runs and
-approves the twelve months of the demo's year as two different people (four eyes). The year
+age-weighted capitation, 22 % CNI, 8 % sparsity, as after the 2021 revision; 6 % VAT
+compensation to the private units on top), has finance approve it (four eyes on models: the
+admin wrote it), then runs and approves the twelve months of the demo's year as two different
+people. The year
 is the latest whose every month has reached its count date on the business date
 (`demo_year`: 2026 from 2026-11-30 on, with the demo's count-date rule), so the demo keeps
-loading as the calendar moves. Idempotent: an existing model is left alone, and a period that
-already has an approved latest version is skipped.
+loading as the calendar moves. Idempotent: an existing model is left alone (a draft one is
+approved), and a period that already has an approved latest version is skipped.
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ DEMO_MODEL: dict[str, Any] = {
         "size_limits": [2000, 5000],
         "points": [[0, 0, 0], [1200, 900, 600], [2000, 1500, 1000], [3000, 2200, 1500]],
     },
+    # Momskompensation: the private health centres get 6 % of their month on top of the frame.
+    "vat_compensation": {"rate": "0.06"},
 }
 
 
@@ -88,8 +92,15 @@ def load(settings: Settings, *, transport: httpx.BaseTransport | None = None) ->
     ) as client:
         as_admin = {"Authorization": f"Bearer {admin}"}
         as_finance = {"Authorization": f"Bearer {finance}"}
-        if client.get(f"/v1/models/{year}", headers=as_admin).status_code == 404:
+        found = client.get(f"/v1/models/{year}", headers=as_admin)
+        model = (
             _check(client.put(f"/v1/models/{year}", json=DEMO_MODEL, headers=as_admin))
+            if found.status_code == 404
+            else _check(found)
+        )
+        if model["status"] == "draft":  # four eyes: finance approves what the admin wrote
+            approve = f"/v1/models/{year}/versions/{model['version']}/approve"
+            _check(client.post(approve, headers=as_finance))
         for month in range(1, 13):
             period = f"{year}-{month:02d}"
             runs = _check(client.get("/v1/runs", params={"period": period}, headers=as_admin))[

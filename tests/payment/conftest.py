@@ -224,8 +224,22 @@ class PaymentHarness:
     listing: FakeListing
     url: str
 
-    def put_model(self, year: int = 2026, **changes: Any) -> httpx.Response:
-        return self.client.put(f"/v1/models/{year}", json=example_model(**changes), headers=ADMIN)
+    def put_model(
+        self, year: int = 2026, *, approve: bool = True, **changes: Any
+    ) -> httpx.Response:
+        """PUT the model as region_admin (alice) and, unless `approve` is False, approve the
+        version written as finance_approver (bob): the four eyes runs need."""
+        r = self.client.put(f"/v1/models/{year}", json=example_model(**changes), headers=ADMIN)
+        if approve and r.status_code in (200, 201) and r.json()["status"] == "draft":
+            version = r.json()["version"]
+            a = self.approve_model(year, version)
+            assert a.status_code == 200, a.text
+        return r
+
+    def approve_model(
+        self, year: int, version: int, headers: dict[str, str] = FINANCE
+    ) -> httpx.Response:
+        return self.client.post(f"/v1/models/{year}/versions/{version}/approve", headers=headers)
 
     def run(self, period: str = "2026-03", headers: dict[str, str] = ADMIN) -> httpx.Response:
         return self.client.post("/v1/runs", json={"period": period}, headers=headers)

@@ -23,7 +23,9 @@ def test_concurrent_model_puts(harness: PaymentHarness) -> None:
     harness.run("2026-03")  # version 1 is used: each different PUT wants a new version
     budgets = [f"{1000000 + i}.00" for i in range(4)]
     with ThreadPoolExecutor(4) as pool:
-        answers = list(pool.map(lambda b: harness.put_model(annual_budget_sek=b), budgets))
+        answers = list(
+            pool.map(lambda b: harness.put_model(approve=False, annual_budget_sek=b), budgets)
+        )
     assert {a.status_code for a in answers} <= {200, 201, 409}, [a.text for a in answers]
     latest = harness.client.get("/v1/models/2026", headers=ADMIN).json()
     assert latest["version"] >= 2

@@ -24,10 +24,14 @@ def test_demo_runs_and_approves_the_year_idempotently(harness: PaymentHarness) -
     ]
     assert {r["created_by"] for r in runs} == {"demo:admin"}
     assert {r["approved_by"] for r in runs} == {"demo:finance"}
-    # twelve months of a fully listed region pay out the whole 98 MSEK
-    assert sum(Decimal(r["total_sek"]) + Decimal(r["undistributed_sek"]) for r in runs) == Decimal(
-        "98000000.00"
-    )
+    # the model was approved by the second person before the runs
+    model = harness.client.get("/v1/models/2026", headers=ADMIN).json()
+    assert (model["status"], model["approved_by"]) == ("approved", "demo:finance")
+    # twelve months of a fully listed region pay out the whole 98 MSEK of pools, and the
+    # private units' 6 % VAT compensation on top of it
+    assert sum(Decimal(r["pool_sek"]) for r in runs) == Decimal("98000000.00")
+    paid = sum(Decimal(r["total_sek"]) + Decimal(r["undistributed_sek"]) for r in runs)
+    assert Decimal("98000000.00") < paid <= Decimal("98000000.00") * Decimal("1.06")
     load(SETTINGS, transport=transport)
     assert harness.client.get("/v1/runs", headers=ADMIN).json()["runs"] == runs
     assert harness.client.get("/v1/models/2026", headers=ADMIN).json()["version"] == 1

@@ -22,6 +22,7 @@ from sqlalchemy import Date, DateTime, Table, insert
 from services.payment.db.models import metadata
 from services.payment.domain import components
 from services.payment.domain.components import ComponentSpec
+from shared.audit import AuditLog
 from shared.db import make_engine
 from tests.payment.conftest import ADMIN, PaymentHarness, example_model, three_units
 
@@ -125,6 +126,9 @@ def test_a_component_added_later_leaves_previous_rows_unchanged(
     shares = {"capitation": "0.4", "cni": "0.3", "sparsity": "0.2", "continuity": "0.1"}
     r = h.client.put("/v1/models/2026", json=example_model(shares=shares), headers=ADMIN)
     assert r.status_code == 201 and r.json()["outcome"] == "new_version", r.text
+    assert r.json()["status"] == "draft"
+    assert h.run("2026-03").json()["model_version"] == 1  # the draft is not in force
+    assert h.approve_model(2026, r.json()["version"]).status_code == 200
     run = h.run("2026-03")
     assert run.status_code == 201, run.text
     assert run.json()["version"] == 3
@@ -163,3 +167,37 @@ def test_previous_rows_upgraded_answer_their_periods(
     assert [v["run_id"] for v in runs] == [
         r["id"] for r in doc["rows"]["payment_run"] if r["period"] == "2026-03"
     ]
+
+
+def test_previous_models_are_approved_by_the_migration_in_the_audit_trail(
+    previous: tuple[PaymentHarness, dict[str, Any]],
+) -> None:
+    """Migration 0003: every model stored before it is approved, effective from January, and
+    each approval is a row of the audit chain, which still verifies."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from services.payment.db.models import audit_head, audit_log
+
+    h, doc = previous
+    got = h.client.get("/v1/models/2026", headers=ADMIN).json()
+    assert (got["status"], got["approved_by"], got["effective_from"]) == (
+        "approved",
+        "migration 0003",
+        "2026-01",
+    )
+    engine = make_engine(h.url)
+    try:
+        with Session(engine) as session:
+            rows = session.execute(
+                select(audit_log.c.action, audit_log.c.actor_sub, audit_log.c.entity_id)
+            ).all()
+            problems = AuditLog(audit_log, audit_head, hash_key="x").verify_chain(session)
+    finally:
+        engine.dispose()
+    versions = {(m["year"], m["version"]) for m in doc["rows"]["payment_model"]}
+    approved = {
+        r.entity_id for r in rows if (r.action, r.actor_sub) == ("model.approve", "migration 0003")
+    }
+    assert approved == {f"{y}/v{v}" for y, v in versions}
+    assert problems == []

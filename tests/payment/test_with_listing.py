@@ -71,6 +71,8 @@ def test_run_over_the_listing_contract(new_database_url: Callable[[str], str]) -
             payment_app(SETTINGS, database_url=purl, listing_transport=transport)
         ) as pc:
             assert pc.put("/v1/models/2026", json=example_model(), headers=ADMIN).status_code == 201
+            approve = pc.post("/v1/models/2026/versions/1/approve", headers=FINANCE)
+            assert approve.status_code == 200, approve.text
             run = pc.post("/v1/runs", json={"period": "2026-03"}, headers=ADMIN)
             assert run.status_code == 201, run.text
             assert run.json()["total_sek"] == "83333.34"
@@ -116,6 +118,8 @@ def test_a_future_birth_is_refused_at_import_and_a_planted_one_stops_runs_with_4
             payment_app(SETTINGS, database_url=purl, listing_transport=lc._transport)
         ) as pc:
             assert pc.put("/v1/models/2026", json=example_model(), headers=ADMIN).status_code == 201
+            approve = pc.post("/v1/models/2026/versions/1/approve", headers=FINANCE)
+            assert approve.status_code == 200, approve.text
             run = pc.post("/v1/runs", json={"period": "2026-03"}, headers=ADMIN)
             assert run.status_code == 409, run.text
             detail = run.json()["detail"]
@@ -160,6 +164,8 @@ def test_a_resident_of_another_region_is_listed_but_never_paid_for(
             payment_app(SETTINGS, database_url=purl, listing_transport=lc._transport)
         ) as pc:
             assert pc.put("/v1/models/2026", json=example_model(), headers=ADMIN).status_code == 201
+            approve = pc.post("/v1/models/2026/versions/1/approve", headers=FINANCE)
+            assert approve.status_code == 200, approve.text
             run = pc.post("/v1/runs", json={"period": "2026-03"}, headers=ADMIN)
             assert run.status_code == 201, run.text
             st = pc.get("/v1/statements?period=2026-03", headers=ADMIN).json()["statements"]

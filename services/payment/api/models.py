@@ -1,13 +1,19 @@
-"""Payment models per year: PUT to decide, GET to read; a used model is never edited in place."""
+"""Payment models per year: PUT writes a draft, a second person approves it, GET reads.
+
+An approved version is never edited: a PUT then makes the next draft version.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Response, status
 
 from services.payment import service
 from services.payment.api.deps import (
     AdminOnly,
     AuditDep,
+    FinanceApprover,
     ModelReaders,
     RequestIdDep,
     SessionsDep,
@@ -42,7 +48,8 @@ def put_model(
     rid: RequestIdDep,
     principal: AdminOnly,
 ) -> ModelOut:
-    """Set the year's model: unchanged is a no-op, a used model gets a new version (201)."""
+    """Write the year's model as a draft: unchanged is a no-op, a draft is edited in place, an
+    approved version gets a new draft version (201). Runs use it once it is approved."""
     put = service.put_model(
         sessions=sessions, audit=audit, year=year, model=body, principal=principal, request_id=rid
     )
@@ -61,3 +68,40 @@ def get_model(
 ) -> ModelOut:
     """The year's newest model version, or the given one."""
     return ModelOut.of(service.get_model(sessions=sessions, year=year, version=version))
+
+
+# Payment models are primary care's (dental care is a later issue): the query is accepted so
+# that the call is the same in every service, and anything else is refused (422).
+CareTypeQuery = Annotated[
+    Literal["primary"] | None,
+    Query(description="the care type of the model; only primary care has payment models"),
+]
+ModelVersion = Annotated[int, Path(ge=1, le=2_147_483_647, description="the version (1 or more)")]
+
+
+@router.post(
+    "/{year}/versions/{version}/approve",
+    response_model=ModelOut,
+    responses=problem_responses(403, 404, 409),
+)
+def approve_model(
+    year: Year,
+    version: ModelVersion,
+    sessions: SessionsDep,
+    audit: AuditDep,
+    rid: RequestIdDep,
+    principal: FinanceApprover,
+    care_type: CareTypeQuery = None,
+) -> ModelOut:
+    """Four eyes: a finance_approver other than the version's author approves its draft (the
+    author: 403; approved already: 409). It then governs the year from its effective_from."""
+    return ModelOut.of(
+        service.approve_model(
+            sessions=sessions,
+            audit=audit,
+            year=year,
+            version=version,
+            principal=principal,
+            request_id=rid,
+        )
+    )

@@ -12,7 +12,7 @@ from services.payment.domain.model import PaymentModel
 from services.payment.domain.staleness import StaleReason
 from services.payment.service import FeedState, PeriodState, Preview, YearPeriods
 from shared.money import SEK, DecimalStr, from_ore
-from shared.period import PeriodStr
+from shared.period import Period, PeriodStr
 from shared.schemas.common import HsaId
 from shared.schemas.payment import RunStatus
 
@@ -31,6 +31,12 @@ class ModelOut(BaseModel):
     created_by: str
     model: PaymentModel
     outcome: str | None = None  # on PUT: created, updated, new_version or unchanged
+    # Four eyes: draft until a finance_approver other than created_by approves it; approved, it
+    # governs the year from effective_from on (a period of the year).
+    status: Literal["draft", "approved"]
+    effective_from: PeriodStr
+    approved_by: str | None
+    approved_at: dt.datetime | None
 
     @classmethod
     def of(cls, stored: StoredModel, outcome: str | None = None) -> ModelOut:
@@ -42,6 +48,10 @@ class ModelOut(BaseModel):
             created_by=stored.created_by,
             model=stored.model,
             outcome=outcome,
+            status=stored.status,
+            effective_from=stored.effective_from or Period(stored.year, 1),
+            approved_by=stored.approved_by,
+            approved_at=stored.approved_at,
         )
 
 

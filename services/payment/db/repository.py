@@ -63,6 +63,17 @@ class StoredModel:
     created_at: dt.datetime
     created_by: str
     model: PaymentModel
+    status: ModelStatus = "approved"
+    effective_from: Period | None = None  # None only for a hand-made record: the year's first
+    approved_by: str | None = None
+    approved_at: dt.datetime | None = None
+
+    @property
+    def effective_month(self) -> int:
+        return self.effective_from.month if self.effective_from else 1
+
+
+ModelStatus = Literal["draft", "approved"]
 
 
 def _stored_model(row: Any) -> StoredModel:
@@ -74,7 +85,35 @@ def _stored_model(row: Any) -> StoredModel:
         created_by=row.created_by,
         # Read as stored: the limits of the edge are not re-applied (services.payment.domain.model).
         model=PaymentModel.model_validate(json.loads(row.body), context=STORED),
+        status="approved" if row.status == "approved" else "draft",
+        effective_from=Period.parse(row.effective_from),
+        approved_by=row.approved_by,
+        approved_at=as_utc(row.approved_at) if row.approved_at else None,
     )
+
+
+def approved_models(session: Session, year: int, *, lock: bool = False) -> list[StoredModel]:
+    """The year's approved versions, oldest first (`lock`: row-locked until commit)."""
+    q = (
+        select(payment_model)
+        .where(payment_model.c.year == year, payment_model.c.status == "approved")
+        .order_by(payment_model.c.version)
+    )
+    return [_stored_model(r) for r in session.execute(q.with_for_update() if lock else q)]
+
+
+def approve_model(session: Session, year: int, version: int, sub: str) -> bool:
+    """Draft → approved; False when it was approved meanwhile."""
+    done = session.execute(
+        update(payment_model)
+        .where(
+            payment_model.c.year == year,
+            payment_model.c.version == version,
+            payment_model.c.status == "draft",
+        )
+        .values(status="approved", approved_by=sub, approved_at=dt.datetime.now(dt.UTC))
+    )
+    return bool(getattr(done, "rowcount", 0))
 
 
 def get_model(
@@ -97,7 +136,8 @@ PutOutcome = Literal["created", "unchanged", "updated", "new_version"]
 def put_model(
     session: Session, *, year: int, model: PaymentModel, sub: str
 ) -> tuple[StoredModel, PutOutcome]:
-    """Store a model; outcome is created, unchanged, updated (not yet used) or new_version.
+    """Store a model; outcome is created, unchanged, updated (the newest version is a draft,
+    edited in place) or new_version (the newest is approved, and never changes: a new draft).
 
     The stored text is read back as a model and written out again before it is compared, so
     text stored by an older version of this code compares by what it means.
@@ -116,11 +156,12 @@ def put_model(
         existing = _stored_model(current)
         if existing.model.canonical_json() == body:
             return existing, "unchanged"
-    if current is not None and not current.used:
+    effective_from = str(model.effective_from or Period(year, 1))
+    if current is not None and current.status == "draft":
         session.execute(
             update(payment_model)
             .where(payment_model.c.id == current.id)
-            .values(body=body, created_at=now, created_by=sub)
+            .values(body=body, created_at=now, created_by=sub, effective_from=effective_from)
         )
         version, outcome = int(current.version), "updated"
     else:
@@ -135,7 +176,7 @@ def put_model(
                 created_at=now,
                 created_by=sub,
                 status="draft",
-                effective_from=f"{year:04d}-01",
+                effective_from=effective_from,
             )
         )
     stored = get_model(session, year, version)

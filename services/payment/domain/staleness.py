@@ -6,7 +6,10 @@ The latest approved version of a period is stale when
       counts of its count date D: affects_from <= D and (affects_to is open or >= D), for
       primary care or for no care type in particular (a register change). unit_changed
       entries are the reason `units`, every other kind `listings`; each counts the entries;
-  (b) the year's model has a newer version than the one the approved version used: `model`.
+  (b) the approved model version in force for the period (issue 12: the highest-numbered
+      approved version whose effective_from is at or before it) is another one than the
+      approved run used: `model`. A draft never makes a month stale, and a version effective
+      from July leaves January to June alone.
 "Would change" means "may change": the preview computes whether it does.
 Only the count is decided from stored changes, when asked, so marking stale costs a listing
 change nothing.
@@ -32,11 +35,11 @@ class ChangeTally:
 class StaleReason:
     kind: Literal["listings", "units", "model"]
     changes: int | None = None  # listings, units: how many feed entries
-    version: int | None = None  # model: the year's newest version
+    version: int | None = None  # model: the approved version in force for the period
 
 
 def stale_reasons(
-    tally: ChangeTally, *, model_used: int, newest_model: int | None
+    tally: ChangeTally, *, model_used: int, in_force: int | None
 ) -> list[StaleReason]:
     """The reasons, in this order: listings, units, model; none: not stale."""
     found: list[StaleReason] = []
@@ -44,6 +47,6 @@ def stale_reasons(
         found.append(StaleReason("listings", changes=tally.listings))
     if tally.units:
         found.append(StaleReason("units", changes=tally.units))
-    if newest_model is not None and newest_model > model_used:
-        found.append(StaleReason("model", version=newest_model))
+    if in_force is not None and in_force != model_used:
+        found.append(StaleReason("model", version=in_force))
     return found
