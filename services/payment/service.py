@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.payment.clients import ListingClient
 from services.payment.db import repository as repo
+from services.payment.domain import year as year_rules
 from services.payment.domain.calculation import MonthResult, UnitInput, calculate_month
 from services.payment.domain.inputs import (
     ExcludedPersons,
@@ -30,7 +31,14 @@ from services.payment.domain.schedule import too_early
 from services.payment.domain.staleness import StaleReason, stale_reasons
 from shared.audit import AuditLog
 from shared.auth import Principal
-from shared.errors import BadGateway, Conflict, Forbidden, NotFound, ServiceUnavailable
+from shared.errors import (
+    BadGateway,
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    Unprocessable,
+)
 from shared.period import Period, count_date
 from shared.schemas.listing import Change, Unit
 from shared.schemas.payment import RunStatus, Statement, StatementList
@@ -90,7 +98,13 @@ def put_model(
     principal: Principal,
     request_id: str | None,
 ) -> ModelOutcome:
-    """Set the year's model: unchanged is a no-op, a used model gets a new version."""
+    """Set the year's model as a draft: unchanged is a no-op, a draft is edited in place, an
+    approved version is never changed (a new draft version is made)."""
+    if model.effective_from is not None and model.effective_from.year != year:
+        raise Unprocessable(
+            f"effective_from must be a period of {year}",
+            errors=[{"field": "effective_from", "message": f"must be {year}-01 to {year}-12"}],
+        )
     try:
         with sessions() as session, session.begin():
             stored, outcome = repo.put_model(session, year=year, model=model, sub=principal.sub)
@@ -106,6 +120,84 @@ def put_model(
     except IntegrityError as exc:  # a concurrent PUT created the same version first
         raise Conflict(f"the {year} model was changed meanwhile; PUT again") from exc
     return ModelOutcome(stored, outcome)
+
+
+def _versions(models: list[repo.StoredModel]) -> list[year_rules.Version]:
+    return [year_rules.Version(m.version, m.effective_month, m.model) for m in models]
+
+
+def approve_model(
+    *,
+    sessions: sessionmaker[Session],
+    audit: AuditLog,
+    year: int,
+    version: int,
+    principal: Principal,
+    request_id: str | None,
+) -> repo.StoredModel:
+    """Four eyes on models: a finance_approver other than the version's author approves its
+    draft; from then on it governs its year from effective_from, and is never changed. A
+    version that would take back what earlier months were given (a negative pool) is refused."""
+    with sessions() as session, session.begin():
+        stored = repo.get_model(session, year, version, lock=True)
+        if stored is None:
+            raise NotFound(f"no payment model for {year} version {version}")
+        if stored.status == "approved":
+            raise Conflict(f"version {version} of the {year} model is already approved")
+        if stored.created_by == principal.sub:
+            raise Forbidden(
+                "four-eyes rule: a model version must be approved by someone other than "
+                "the person who wrote it"
+            )
+        approved = repo.approved_models(session, year, lock=True)
+        try:
+            year_rules.schedule(_versions([*approved, stored]))
+        except year_rules.NegativePool as exc:
+            raise Conflict(str(exc)) from exc
+        if not repo.approve_model(session, year, version, principal.sub):
+            raise Conflict("the model version was approved meanwhile")
+        audit.record(
+            session,
+            principal=principal,
+            action="model.approve",
+            entity_type="payment_model",
+            entity_id=f"{year}/v{version}",
+            request_id=request_id,
+            details={"effective_from": str(stored.effective_from)},
+        )
+        done = repo.get_model(session, year, version)
+    assert done is not None
+    return done
+
+
+@dataclass(frozen=True)
+class InForce:
+    """The approved version in force for a period, and the month's pools under the year's
+    approved versions (domain/year.py)."""
+
+    stored: repo.StoredModel
+    pools: dict[str, int]
+
+
+def _in_force(session: Session, period: Period, *, lock: bool = False) -> InForce:
+    """404 without any model of the year, 409 when none of its versions is approved yet."""
+    approved = repo.approved_models(session, period.year, lock=lock)
+    versions = _versions(approved)
+    chosen = year_rules.in_force(versions, period.month)
+    if chosen is None:
+        if repo.get_model(session, period.year) is None:
+            raise NotFound(
+                f"there is no payment model for {period.year}; PUT /v1/models/{period.year}"
+            )
+        raise Conflict(
+            f"no approved payment model version is in force for {period}: a finance_approver "
+            f"other than its author approves one (POST /v1/models/{period.year}/versions/"
+            "{version}/approve)"
+        )
+    month = year_rules.pools_for(versions, period.month)
+    assert month is not None
+    stored = next(m for m in approved if m.version == chosen.version)
+    return InForce(stored, month.pools)
 
 
 def get_model(
@@ -133,6 +225,7 @@ class ComputedRun:
     """What create_run computed outside the transaction, and the state it computed it from."""
 
     stored: repo.StoredModel
+    pools: dict[str, int]
     before: repo.RunRecord | None
     previous: dict[str, repo.PreviousUnit] | None
     result: MonthResult
@@ -148,15 +241,13 @@ def _compute_run(
     period: Period,
     today: dt.date,
 ) -> ComputedRun:
-    """What a run of `period` would store now, computed outside any transaction: 404 without
-    the year's model, 409 before the count date (the business date `today`), asked before
-    the listing service is."""
+    """What a run of `period` would store now under the approved version in force, computed
+    outside any transaction: 404 without the year's model, 409 without an approved version in
+    force or before the count date (the business date `today`), asked before the listing
+    service is."""
     with sessions() as session:
-        stored = repo.get_model(session, period.year)
-        if stored is None:
-            raise NotFound(
-                f"there is no payment model for {period.year}; PUT /v1/models/{period.year}"
-            )
+        force = _in_force(session, period)
+        stored = force.stored
         before = repo.latest_run(session, period)
         previous = repo.run_amounts(session, before.run_id) if before else None
     day = count_date(period, stored.model.count_date_rule)
@@ -168,9 +259,10 @@ def _compute_run(
         day=day,
         also={h: p.name for h, p in (previous or {}).items()},
     )
-    result = calculate_month(stored.model, period, inputs.units)
+    result = calculate_month(stored.model, period, inputs.units, force.pools)
     return ComputedRun(
         stored=stored,
+        pools=force.pools,
         before=before,
         previous=previous,
         result=result,
@@ -220,14 +312,10 @@ def _store_run(
     stored, before, result = computed.stored, computed.before, computed.result
     period = result.period
     with sessions() as session, session.begin():
-        # Locking the model row keeps a concurrent PUT from editing it in place before this
-        # run marks it used (the PUT then waits and makes a new version instead).
-        latest_model = repo.get_model(session, period.year, lock=True)
-        if (
-            latest_model is None
-            or latest_model.version != stored.version
-            or latest_model.model != stored.model
-        ):
+        # Locking the approved rows keeps a concurrent approval from changing the version in
+        # force (or the month's pools) between the computation and this write.
+        force = _in_force(session, period, lock=True)
+        if force.stored.version != stored.version or force.pools != computed.pools:
             raise Conflict("the payment model changed while the run was computed; run again")
         latest = repo.latest_run(session, period, lock=True)
         if (latest.run_id if latest else None) != (before.run_id if before else None):
@@ -417,7 +505,17 @@ def simulate(
 ) -> SimulationOutcome:
     """The month under the stored and under a proposed model, on the same counts; stores nothing."""
     with sessions() as session:
-        stored = repo.get_model(session, period.year)
+        # The approved version in force; a year with no model at all compares with nothing.
+        force = (
+            _in_force(session, period) if repo.get_model(session, period.year) is not None else None
+        )
+        approved = repo.approved_models(session, period.year)
+    stored = force.stored if force else None
+    # The proposal as if approved next: in force from its effective_from (else January).
+    proposed_from = proposed.effective_from.month if proposed.effective_from else 1
+    proposed_pools = year_rules.pools_for(
+        [*_versions(approved), year_rules.Version(10**9, proposed_from, proposed)], period.month
+    )
     cache: dict[dt.date, MonthInputs] = {}
 
     def inputs_for(model: PaymentModel) -> list[UnitInput]:
@@ -426,9 +524,13 @@ def simulate(
             cache[day] = _month_inputs(listing, day=day)
         return cache[day].units
 
-    proposed_result = calculate_month(proposed, period, inputs_for(proposed))
+    proposed_result = calculate_month(
+        proposed, period, inputs_for(proposed), proposed_pools.pools if proposed_pools else None
+    )
     current_result = (
-        calculate_month(stored.model, period, inputs_for(stored.model)) if stored else None
+        calculate_month(stored.model, period, inputs_for(stored.model), force.pools)
+        if stored and force
+        else None
     )
     return SimulationOutcome(
         period=period,
@@ -547,12 +649,13 @@ class YearPeriods:
 
 
 def _staleness(
-    session: Session, approved: repo.RunRecord | None, newest_model: int | None
+    session: Session, approved: repo.RunRecord | None, in_force: int | None
 ) -> list[StaleReason]:
+    """`in_force`: the approved model version in force for the run's period now."""
     if approved is None:
         return []
     tally = repo.change_tally(session, after=approved.known_until, day=approved.count_date)
-    return stale_reasons(tally, model_used=approved.model_version, newest_model=newest_model)
+    return stale_reasons(tally, model_used=approved.model_version, in_force=in_force)
 
 
 def year_periods(
@@ -565,10 +668,12 @@ def year_periods(
     with sessions() as session:
         model = repo.get_model(session, year)
         runs = repo.runs_of_year(session, year)
+        in_year = _versions(repo.approved_models(session, year))
         newest = model.version if model else None
         periods: list[PeriodState] = []
         for month in range(1, 13):
             period = Period(year, month)
+            force = year_rules.in_force(in_year, month)
             versions = [r for r in runs if r.period == period]
             approved = [r for r in versions if r.status is RunStatus.approved]
             day = count_date(period, model.model.count_date_rule) if model else None
@@ -579,7 +684,11 @@ def year_periods(
                     can_run=day is not None and day <= today,
                     latest=versions[-1] if versions else None,
                     approved=approved[-1] if approved else None,
-                    reasons=_staleness(session, approved[-1] if approved else None, newest),
+                    reasons=_staleness(
+                        session,
+                        approved[-1] if approved else None,
+                        force.version if force else None,
+                    ),
                 )
             )
     return YearPeriods(year=year, model_version=newest, feed=feed, periods=periods)
@@ -644,7 +753,6 @@ def preview_period(
 from services.payment.db import payouts as payout_repo  # noqa: E402
 from services.payment.domain import payouts as payout_rules  # noqa: E402
 from shared.clock import to_stockholm  # noqa: E402
-from shared.errors import Unprocessable  # noqa: E402
 
 
 def create_payout(
