@@ -657,6 +657,8 @@ def test_roles_table(env: Env) -> None:
         ("GET", "/v1/designations/{year}"): readers,
         ("PUT", "/v1/models/{year}"): {"region_admin"},
         ("GET", "/v1/models/{year}"): readers,
+        ("POST", "/v1/models/{year}/versions/{version}/approve"): {"finance_approver"},
+        ("POST", "/v1/settlements/{year}/versions/{version}/approve"): {"finance_approver"},
         ("PUT", "/v1/accounts/{year}/{hsa_id}"): {"region_admin"},
         ("GET", "/v1/accounts/{year}"): {"region_admin", "finance_approver"},
         ("GET", "/v1/accounts/{year}/{hsa_id}"): {"region_admin", "finance_approver"},
