@@ -9,7 +9,6 @@ transaction (a settlement re-reads its model and refuses with 409 if it changed 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -193,10 +192,12 @@ def approve_model(
     year: int,
     care_type: CareType | None,
     version: int,
+    body_sha256: str | None,
 ) -> repo.ModelRecord:
     """Four eyes: a finance_approver other than the version's author (its last writer) approves
     it; approved is final (a changed PUT then makes a new draft). 404 unknown, 409 approved
-    already, 403 the author."""
+    already or (with `body_sha256`) its body changed since the approver read it, 403 the
+    author."""
     applies_to: AppliesTo = care_type.value if care_type else "all"
     with session.begin():
         found = repo.model_for_update(session, year=year, applies_to=applies_to, version=version)
@@ -211,6 +212,12 @@ def approve_model(
                 "four-eyes rule: a model version must be approved by someone other than "
                 "the person who wrote it"
             )
+        if body_sha256 is not None and body_sha256 != found.body_sha256:
+            raise Conflict(
+                f"version {version} of the {year} model for {applies_to} changed since it was "
+                "read (body_sha256 differs): read it again before approving",
+                errors=[{"field": "body_sha256", "message": "not the stored body's"}],
+            )
         repo.approve_model(session, found.id, actor=principal.sub)
         audit.record(
             session,
@@ -219,15 +226,11 @@ def approve_model(
             entity_type="model",
             entity_id=f"{year}/{applies_to}/{version}",
             request_id=request_id,
-            details={"written_by": found.written_by, "body_sha256": _sha256(found.body)},
+            details={"written_by": found.written_by, "body_sha256": found.body_sha256},
         )
         approved = repo.model_for_update(session, year=year, applies_to=applies_to, version=version)
     assert approved is not None
     return approved
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

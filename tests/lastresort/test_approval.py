@@ -56,7 +56,22 @@ def test_a_model_is_draft_until_a_second_person_approves_it(env: Env) -> None:
     assert approve_model(env, 1, env.admin).status_code == 403
     assert approve_model(env, 2, env.finance).status_code == 404
     assert approve_model(env, 1, env.finance, "dental").status_code == 404
-    r = approve_model(env, 1, env.finance)
+    # Naming the body read: a draft edited since is refused, the body as stored is approved.
+    stale = put["body_sha256"]
+    edited = env.put(f"/v1/models/{YEAR}", {**DEFICIT_MODEL, "coverage": "0.85"}).json()
+    assert edited["version"] == 1 and edited["body_sha256"] != stale
+    r = env.client.post(
+        f"/v1/models/{YEAR}/versions/1/approve?body_sha256={stale}", headers=env.finance
+    )
+    assert r.status_code == 409 and r.json()["errors"][0]["field"] == "body_sha256"
+    r = env.client.post(
+        f"/v1/models/{YEAR}/versions/1/approve?body_sha256=nothex", headers=env.finance
+    )
+    assert r.status_code == 422 and "body_sha256" in r.text
+    env.put(f"/v1/models/{YEAR}", DEFICIT_MODEL)
+    r = env.client.post(
+        f"/v1/models/{YEAR}/versions/1/approve?body_sha256={stale}", headers=env.finance
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["status"], body["approved_by"]) == ("approved", "test:finance")

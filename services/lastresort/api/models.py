@@ -212,9 +212,17 @@ def approve_model(
         CareType | None,
         Query(description="as in the model's PUT: omit for the year's model for both care types"),
     ] = None,
+    body_sha256: Annotated[
+        str | None,
+        Query(
+            pattern="^[0-9a-f]{64}$",
+            description="the body_sha256 of the version as read: approve only that body",
+        ),
+    ] = None,
 ) -> ApprovedModelVersion:
     """Approve a draft version (four eyes): refused (403) to the one who wrote it, 409 when it
-    is approved already, 404 when there is no such version. Settlements use the newest
+    is approved already or, given `body_sha256`, its body changed since it was read (a draft
+    is edited in place), 404 when there is no such version. Settlements use the newest
     approved version; approved versions never change."""
     approved = service.approve_model(
         session=session,
@@ -224,6 +232,7 @@ def approve_model(
         year=year,
         care_type=care_type,
         version=version,
+        body_sha256=body_sha256,
     )
     return render.model_version(approved)
 

@@ -49,6 +49,7 @@ def model_version(r: repo.ModelRecord) -> ApprovedModelVersion:
         updated_at=r.updated_at,
         status=r.status,
         written_by=r.written_by,
+        body_sha256=r.body_sha256,
         approved_by=r.approved_by,
         approved_at=r.approved_at,
     )

@@ -27,6 +27,10 @@ class ApprovedModelVersion(ModelVersion):
         description="draft when written; approved by a finance_approver other than written_by"
     )
     written_by: str = Field(description="who last wrote the version's body (its author)")
+    body_sha256: str = Field(
+        description="SHA-256 of the version's canonical body: give it to the approval to "
+        "approve exactly the body that was read (a draft is edited in place)"
+    )
     approved_by: str | None = None
     approved_at: dt.datetime | None = None
 

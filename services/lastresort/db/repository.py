@@ -180,6 +180,11 @@ class ModelRecord:
     approved_by: str | None = None
     approved_at: dt.datetime | None = None
 
+    @property
+    def body_sha256(self) -> str:
+        """What an approver names to approve exactly the body it read."""
+        return hashlib.sha256(self.body.encode()).hexdigest()
+
 
 def _model(r: Any) -> ModelRecord:
     return ModelRecord(
