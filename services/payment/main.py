@@ -9,7 +9,15 @@ import httpx
 from fastapi import FastAPI
 
 from services.payment import service
-from services.payment.api import models, payouts, periods, runs, simulations, statements
+from services.payment.api import (
+    models,
+    payouts,
+    periods,
+    runs,
+    simulations,
+    statements,
+    years,
+)
 from services.payment.api.deps import PaymentContext
 from services.payment.clients import ListingClient
 from services.payment.db.models import audit_head, audit_log
@@ -51,6 +59,7 @@ def create_app(
         statements.router,
         simulations.router,
         payouts.router,
+        years.router,
     )
     app = build_service(context, routers)
     poller = ChangePoller(

@@ -748,6 +748,102 @@ def preview_period(
     )
 
 
+# --- the year: does it add up to the frame? (GET /v1/years/{year}) --------------------------
+
+
+@dataclass(frozen=True)
+class YearPeriod:
+    """One period in the year's account: its scheduled pools and its latest approved run."""
+
+    period: Period
+    model_version: int | None  # the approved version in force for it
+    scheduled: dict[str, int]  # component id → öre under the versions in force
+    approved: repo.RunRecord | None
+    vat_ore: int  # the approved run's VAT compensation (on top of the frame)
+    current: bool  # the approved run used the version in force and its pools
+
+
+@dataclass(frozen=True)
+class YearView:
+    year: int
+    model_version: int  # the version in force for December: its annual amounts are the frame
+    components: dict[str, year_rules.Account]
+    total: year_rules.Account
+    periods: list[YearPeriod]
+    vat_ore: int
+
+
+def year_view(*, sessions: sessionmaker[Session], year: int) -> YearView:
+    """The year as the finance office signs it: per component and in total the frame, the
+    approved months and whether they add up to the frame exactly, and if not, why."""
+    with sessions() as session:
+        approved_models = repo.approved_models(session, year)
+        if not approved_models:
+            if repo.get_model(session, year) is None:
+                raise NotFound(f"there is no payment model for {year}")
+            raise Conflict(f"no version of the {year} payment model is approved yet")
+        runs = repo.runs_of_year(session, year)
+        latest = {
+            r.period.month: r for r in runs if r.status is RunStatus.approved
+        }  # in version order: the last one stays
+        vat = repo.vat_by_run(session, [r.run_id for r in latest.values()])
+    versions = _versions(approved_models)
+    planned = {m.month: m for m in year_rules.schedule(versions)}
+    last = max(planned)  # the version in force for December (January's, at the least)
+    frame_model = next(m for m in approved_models if m.version == planned[last].version)
+    annuals = year_rules.component_annuals(frame_model.model)
+    periods: list[YearPeriod] = []
+    for month in range(1, 13):
+        plan = planned.get(month)
+        run = latest.get(month)
+        scheduled = plan.pools if plan else {}
+        current = (
+            run is not None
+            and plan is not None
+            and run.model_version == plan.version
+            and all(scheduled.get(c.component, 0) == c.pool_ore for c in run.components)
+        )
+        periods.append(
+            YearPeriod(
+                period=Period(year, month),
+                model_version=plan.version if plan else None,
+                scheduled=dict(scheduled),
+                approved=run,
+                vat_ore=vat.get(run.run_id, 0) if run else 0,
+                current=current,
+            )
+        )
+
+    def figure(frame: int, component: str | None) -> year_rules.Account:
+        def pool_of(pools: Mapping[str, int]) -> int:
+            return sum(pools.values()) if component is None else pools.get(component, 0)
+
+        approved: dict[int, tuple[int, int, bool]] = {}
+        for p in periods:
+            if p.approved is None:
+                continue
+            chosen = [
+                c for c in p.approved.components if component is None or c.component == component
+            ]
+            approved[p.period.month] = (
+                sum(c.pool_ore for c in chosen),
+                sum(c.distributed_ore for c in chosen),
+                p.current,
+            )
+        return year_rules.account(
+            frame, {p.period.month: pool_of(p.scheduled) for p in periods}, approved
+        )
+
+    return YearView(
+        year=year,
+        model_version=planned[last].version,
+        components={k: figure(v, k) for k, v in annuals.items()},
+        total=figure(year_rules.frame_ore(frame_model.model), None),
+        periods=periods,
+        vat_ore=sum(p.vat_ore for p in periods),
+    )
+
+
 # --- payouts --------------------------------------------------------------------------------
 # Imported here, not at the top, so this section stays apart from the models' and runs' edits.
 from services.payment.db import payouts as payout_repo  # noqa: E402

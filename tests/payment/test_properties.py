@@ -11,7 +11,7 @@ from services.payment.domain.allocation import largest_remainder
 from services.payment.domain.calculation import UnitInput, calculate_month
 from services.payment.domain.model import PaymentModel
 from services.payment.domain.pools import annual_amount, monthly_pool
-from services.payment.domain.year import Version, pools_for
+from services.payment.domain.year import Version, component_annuals, pools_for, schedule
 from shared.money import round_ore, to_ore
 from shared.period import Period
 from tests.payment.conftest import example_model
@@ -119,3 +119,54 @@ def test_ties_go_to_the_lowest_hsa_id(n: int, pool: int) -> None:
     got = largest_remainder(pool, dict.fromkeys(reversed(ids), Decimal("1.5")))
     extra = pool % n
     assert [got[h] for h in ids] == [pool // n + 1] * extra + [pool // n] * (n - extra)
+
+
+@st.composite
+def rounding_breakers(draw: st.DrawFn) -> dict[str, str]:
+    """Shares of six decimals near thirds (or any), so that each component's annual amount
+    rounded on its own would not sum to the frame."""
+    if draw(st.booleans()):
+        a, b = 333333 + draw(st.integers(0, 2)), 333333 + draw(st.integers(0, 2))
+    else:
+        a = draw(st.integers(0, 10**6))
+        b = draw(st.integers(0, 10**6 - a))
+    return {
+        "capitation": str(Decimal(a) / 10**6),
+        "cni": str(Decimal(b) / 10**6),
+        "sparsity": str(Decimal(10**6 - a - b) / 10**6),
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    budget=budgets,
+    split=rounding_breakers(),
+    later=st.none() | st.tuples(st.integers(2, 12), st.integers(0, 10**6), rounding_breakers()),
+)
+def test_the_year_adds_up_to_the_frame_by_construction(
+    budget: Decimal, split: dict[str, str], later: tuple[int, int, dict[str, str]] | None
+) -> None:
+    """The components' annual amounts add up to the frame exactly, and the twelve months'
+    pools of every component add up to the annual amount of the version in force in December,
+    across a version effective mid-year (whose frame is at least what was already given)."""
+    v1 = PaymentModel.model_validate(example_model(annual_budget_sek=str(budget), shares=split))
+    annual = component_annuals(v1)
+    assert sum(annual.values()) == to_ore(budget)
+    versions = [Version(1, 1, v1)]
+    if later is not None:
+        month, extra_ore, split2 = later
+        # enough for every component's months so far, plus something (a raise mid-year)
+        frame2 = Decimal(to_ore(budget) + extra_ore) / 100
+        v2 = PaymentModel.model_validate(
+            example_model(annual_budget_sek=str(frame2), shares=split2)
+        )
+        given = {k: sum(p.pools[k] for p in schedule(versions) if p.month < month) for k in annual}
+        if all(component_annuals(v2)[k] >= given[k] for k in given):
+            versions.append(Version(2, month, v2))
+    months = schedule(versions)
+    assert [m.month for m in months] == list(range(1, 13))
+    last = versions[-1].model
+    for k, a in component_annuals(last).items():
+        assert sum(m.pools[k] for m in months) == a
+        assert all(m.pools[k] >= 0 for m in months)
+    assert sum(sum(m.pools.values()) for m in months) == to_ore(last.annual_budget_sek)

@@ -47,6 +47,7 @@ __all__ = [
     "Version",
     "Year",
     "YearQuery",
+    "YearReaders",
     "get_listing",
     "get_printer",
     "get_today",
@@ -140,3 +141,7 @@ LedgerReaders = Annotated[
     Depends(require_roles(Role.region_admin, Role.finance_approver, Role.provider, Role.service)),
 ]
 PayoutId = Annotated[str, Path(min_length=1, max_length=64)]
+# The year's account (GET /v1/years/{year}): the document the finance office signs.
+YearReaders = Annotated[
+    Principal, Depends(require_roles(Role.finance_approver, Role.region_admin, Role.ops))
+]

@@ -8,9 +8,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.payment.db.repository import RunRecord, StoredModel
+from services.payment.domain.components import component_order
 from services.payment.domain.model import PaymentModel
 from services.payment.domain.staleness import StaleReason
-from services.payment.service import FeedState, PeriodState, Preview, YearPeriods
+from services.payment.domain.year import Account
+from services.payment.service import FeedState, PeriodState, Preview, YearPeriods, YearView
 from shared.money import SEK, DecimalStr, from_ore
 from shared.period import Period, PeriodStr
 from shared.schemas.common import HsaId
@@ -336,3 +338,118 @@ class PreviewOut(BaseModel):
             units=units,
             feed=FeedOut.of(preview.feed),
         )
+
+
+# --- the year's account (GET /v1/years/{year}) ---------------------------------------------
+
+
+class ShortfallOut(BaseModel):
+    """Part of the difference and why: not_approved (periods with no approved run),
+    other_version (approved under another model version than the one in force: stale, reason
+    model), undistributed (öre no unit received), unexplained (should never appear)."""
+
+    kind: Literal["not_approved", "other_version", "undistributed", "unexplained"]
+    sek: SEK
+    periods: list[PeriodStr] = Field(default_factory=list)
+
+
+class AccountOut(BaseModel):
+    frame_sek: SEK  # the annual amount (whole öre; the components add up to the frame)
+    approved_pool_sek: SEK
+    distributed_sek: SEK
+    undistributed_sek: SEK
+    difference_sek: SEK  # frame − distributed
+    adds_up: bool
+    why: list[ShortfallOut]
+
+    @classmethod
+    def of(cls, a: Account, year: int) -> AccountOut:
+        return cls(
+            frame_sek=from_ore(a.frame_ore),
+            approved_pool_sek=from_ore(a.approved_pool_ore),
+            distributed_sek=from_ore(a.distributed_ore),
+            undistributed_sek=from_ore(a.undistributed_ore),
+            difference_sek=from_ore(a.difference_ore),
+            adds_up=a.adds_up,
+            why=[
+                ShortfallOut(
+                    kind=s.kind,
+                    sek=from_ore(s.ore),
+                    periods=[Period(year, m) for m in s.months],
+                )
+                for s in a.shortfalls
+            ],
+        )
+
+
+class YearComponentOut(AccountOut):
+    component: str
+
+
+class YearPeriodComponentOut(BaseModel):
+    component: str
+    scheduled_sek: SEK  # the pool under the versions in force
+    pool_sek: SEK | None  # the approved run's pool
+    distributed_sek: SEK | None
+    undistributed_sek: SEK | None
+
+
+class YearPeriodOut(BaseModel):
+    period: PeriodStr
+    model_version: int | None  # the approved model version in force for the period
+    approved_run_id: str | None
+    approved_version: int | None  # the run version
+    approved_model_version: int | None  # the model version the approved run used
+    current: bool  # the approved run used the version in force and its pools
+    vat_compensation_sek: SEK
+    components: list[YearPeriodComponentOut]
+
+
+class YearOut(BaseModel):
+    year: int
+    model_version: int  # the version in force for December: its annual amounts are the frame
+    total: AccountOut
+    components: list[YearComponentOut]
+    # Momskompensation paid by the approved runs: on top of the frame, never part of it.
+    vat_compensation_sek: SEK
+    periods: list[YearPeriodOut]
+
+    @classmethod
+    def of(cls, v: YearView) -> YearOut:
+        return cls(
+            year=v.year,
+            model_version=v.model_version,
+            total=AccountOut.of(v.total, v.year),
+            components=[
+                YearComponentOut(component=k, **AccountOut.of(a, v.year).model_dump())
+                for k, a in v.components.items()
+            ],
+            vat_compensation_sek=from_ore(v.vat_ore),
+            periods=[_year_period(p) for p in v.periods],
+        )
+
+
+def _year_period(p: Any) -> YearPeriodOut:
+    run = p.approved
+    pools = {c.component: c for c in run.components} if run else {}
+    return YearPeriodOut(
+        period=p.period,
+        model_version=p.model_version,
+        approved_run_id=run.run_id if run else None,
+        approved_version=run.version if run else None,
+        approved_model_version=run.model_version if run else None,
+        current=p.current,
+        vat_compensation_sek=from_ore(p.vat_ore),
+        components=[
+            YearPeriodComponentOut(
+                component=k,
+                scheduled_sek=from_ore(p.scheduled.get(k, 0)),
+                pool_sek=from_ore(pools[k].pool_ore) if k in pools else None,
+                distributed_sek=from_ore(pools[k].distributed_ore) if k in pools else None,
+                undistributed_sek=(
+                    from_ore(pools[k].pool_ore - pools[k].distributed_ore) if k in pools else None
+                ),
+            )
+            for k in sorted(set(p.scheduled) | set(pools), key=component_order())
+        ],
+    )

@@ -37,7 +37,7 @@ from services.payment.db.models import (
     payment_statement_line,
 )
 from services.payment.domain.calculation import ComponentPool, MonthResult, fmt, line_deltas
-from services.payment.domain.components import component_order
+from services.payment.domain.components import VAT_COMPENSATION, component_order
 from services.payment.domain.model import STORED, PaymentModel
 from services.payment.domain.staleness import UNIT_CHANGED, ChangeTally
 from shared.auth import Principal, Role
@@ -599,14 +599,16 @@ def _build_statements(session: Session, where: ColumnElement[bool]) -> list[Stat
     for ln in sorted(session.execute(line_q), key=lambda x: by_rule(x.component)):
         if ln.statement_id not in wanted:
             continue
-        pool = pools[(ln.run_id, ln.component)]
+        pool = pools.get((ln.run_id, ln.component))
+        # vat_compensation is no pool's share: its weight is the month total it is paid on
+        # (kronor), its share the rate; total_weight is that same total and pool_sek 0.
         lines[ln.statement_id].append(
             StatementLine(
                 component=ln.component,  # the contract's name of it (see the registry)
                 weight=Decimal(ln.weight),
-                total_weight=Decimal(pool.total_weight),
+                total_weight=Decimal(pool.total_weight if pool else ln.weight),
                 share=Decimal(ln.share),
-                pool_sek=from_ore(int(pool.pool_ore)),
+                pool_sek=from_ore(int(pool.pool_ore) if pool else 0),
                 amount_sek=from_ore(int(ln.amount_ore)),
                 delta_sek=from_ore(int(ln.delta_ore)) if ln.delta_ore is not None else None,
             )
@@ -758,3 +760,18 @@ def change_tally(session: Session, *, after: dt.datetime, day: dt.date) -> Chang
         )
     ).one()
     return ChangeTally(listings=int(row[0] or 0), units=int(row[1] or 0))
+
+
+def vat_by_run(session: Session, run_ids: list[str]) -> dict[str, int]:
+    """Each run's VAT compensation (its vat_compensation statement lines), in öre."""
+    if not run_ids:
+        return {}
+    q = (
+        select(payment_statement_line.c.run_id, func.sum(payment_statement_line.c.amount_ore))
+        .where(
+            payment_statement_line.c.run_id.in_(run_ids),
+            payment_statement_line.c.component == VAT_COMPENSATION,
+        )
+        .group_by(payment_statement_line.c.run_id)
+    )
+    return {run_id: int(total or 0) for run_id, total in session.execute(q)}

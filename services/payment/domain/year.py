@@ -116,3 +116,82 @@ def month_vat(
     if vat is None:
         return {}
     return {h: vat_compensation_ore(vat.rate, t) for h, t in totals.items() if private.get(h)}
+
+
+# --- does the year add up? (GET /v1/years/{year}) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApprovedMonth:
+    """A period's latest approved run, as the year's account reads it."""
+
+    month: int
+    run_version: int
+    model_version: int
+    pools: dict[str, int]  # component id → öre
+    distributed: dict[str, int]  # component id → öre
+    vat_ore: int = 0
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Why the paid figure differs from the frame: `kind` is not_approved (periods without an
+    approved run), other_version (approved under another model version than the one now in
+    force, so its pools are not the schedule's: stale, reason model), or undistributed (öre
+    of approved pools no unit received: all weights 0)."""
+
+    kind: str
+    ore: int  # the part of the difference it explains (frame − paid)
+    months: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Account:
+    """One component's (or the total's) year: frame, the approved pools and what was paid."""
+
+    frame_ore: int
+    approved_pool_ore: int
+    distributed_ore: int
+    shortfalls: tuple[Shortfall, ...]
+
+    @property
+    def undistributed_ore(self) -> int:
+        return self.approved_pool_ore - self.distributed_ore
+
+    @property
+    def difference_ore(self) -> int:
+        """frame − what the approved runs paid out; 0: the year adds up to the frame exactly."""
+        return self.frame_ore - self.distributed_ore
+
+    @property
+    def adds_up(self) -> bool:
+        return self.difference_ore == 0
+
+
+def account(
+    frame: int,
+    scheduled: Mapping[int, int],
+    approved: Mapping[int, tuple[int, int, bool]],
+) -> Account:
+    """The year of one figure. `scheduled`: month → its pool under the versions in force;
+    `approved`: month → (approved pool, distributed, run under the version in force).
+    The shortfalls add up to the difference: the scheduled months add up to the frame by
+    construction, so frame − paid = the months not approved + the pools approved under
+    another version than the schedule's + the undistributed öre."""
+    missing = tuple(m for m in range(1, 13) if m not in approved)
+    other = tuple(m for m, (_, _, current) in sorted(approved.items()) if not current)
+    pool = sum(p for p, _, _ in approved.values())
+    paid = sum(d for _, d, _ in approved.values())
+    found: list[Shortfall] = []
+    if missing:
+        found.append(Shortfall("not_approved", sum(scheduled.get(m, 0) for m in missing), missing))
+    off = sum(scheduled.get(m, 0) - approved[m][0] for m in other)
+    if other and off:
+        found.append(Shortfall("other_version", off, other))
+    rest = frame - paid - sum(s.ore for s in found)
+    if pool - paid:
+        found.append(Shortfall("undistributed", pool - paid))
+        rest -= pool - paid
+    if rest:  # nothing should be left; if something is, the year view says so, not hides it
+        found.append(Shortfall("unexplained", rest))
+    return Account(frame, pool, paid, tuple(found))
