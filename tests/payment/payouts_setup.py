@@ -35,8 +35,8 @@ def payee_units() -> Any:
     return fake
 
 
-def approved_model(h: PaymentHarness) -> None:
-    put = h.put_model()
+def approved_model(h: PaymentHarness, **changes: Any) -> None:
+    put = h.put_model(**changes)
     assert put.status_code in (200, 201), put.text
     version = put.json()["version"]
     # Four eyes on models (issue 12, item 1): approved by a second person (409: approved

@@ -188,3 +188,35 @@ def test_notice_of_an_unapproved_payout(make_harness: Callable[..., PaymentHarne
         dt.date.fromisoformat(approve_payout(h, p["payout_id"]).json()["payment_date"])
         and h.client.get(url, headers=ADMIN).status_code == 200
     )
+
+
+def test_vat_compensation_is_its_own_figure_and_account(
+    make_harness: Callable[..., PaymentHarness],
+) -> None:
+    h = make_harness(payee_units())
+    approved_model(h, vat_compensation={"rate": "0.06"})
+    approved_run(h)
+    r = h.client.get("/v1/statements?period=2026-03", headers=ADMIN)
+    vat = {
+        s["hsa_id"]: sum(
+            (D(ln["amount_sek"]) for ln in s["lines"] if ln["component"] == "vat_compensation"),
+            D(0),
+        )
+        for s in r.json()["statements"]
+    }
+    assert vat[A] > 0 and vat[B] > 0 and vat[C] == 0  # private units only
+    p = pay(h).json()
+    assert {ln["hsa_id"]: D(ln["vat_compensation_sek"]) for ln in p["lines"]} == vat
+    done = approve_payout(h, p["payout_id"]).json()
+    sie = _file(h, done["payout_id"], "sie").content
+    _check_sie(sie, done)
+    booked = {obj["1"]: a for acc, obj, a in parse(sie).vers[0].trans if acc == "4612" and obj}
+    assert booked == {A: vat[A], B: vat[B]}
+    rows = list(
+        csv.DictReader(
+            io.StringIO(_file(h, done["payout_id"], "csv").content.decode("utf-8-sig")),
+            delimiter=";",
+        )
+    )
+    got = {row["HSA-id"]: D(row["varav momskompensation (kr)"].replace(",", ".")) for row in rows}
+    assert got == vat
