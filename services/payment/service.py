@@ -871,6 +871,31 @@ def create_payout(
             f"payment_date {payment_date} is before the business date {today}",
             errors=[{"loc": ["body", "payment_date"], "msg": "not before the business date"}],
         )
+    try:
+        return _store_payout(
+            sessions=sessions,
+            audit=audit,
+            period=period,
+            care_type=care_type,
+            payment_date=payment_date,
+            principal=principal,
+            request_id=request_id,
+        )
+    except IntegrityError as exc:  # a concurrent payout of the same version (uq_payout_run)
+        raise Conflict(f"another payout of {period} was stored meanwhile") from exc
+
+
+def _store_payout(
+    *,
+    sessions: sessionmaker[Session],
+    audit: AuditLog,
+    period: Period,
+    care_type: str,
+    payment_date: dt.date | None,
+    principal: Principal,
+    request_id: str | None,
+) -> payout_repo.PayoutRecord:
+    """create_payout's one transaction."""
     with sessions() as session, session.begin():
         run = repo.latest_approved_run(session, period)
         if run is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal as D
 from typing import Any
 
@@ -192,3 +193,16 @@ def test_approved_statements_do_not_change_when_paid(
     after = h.client.get("/v1/statements?period=2026-03", headers=ADMIN)
     assert after.json() == before.json()
     assert after.headers.get("etag") == etag
+
+
+def test_concurrent_payouts_of_one_version_store_one(
+    make_harness: Callable[..., PaymentHarness],
+) -> None:
+    h = make_harness(payee_units())
+    approved_model(h)
+    approved_run(h)
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: pay(h), range(4)))
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [201, 409, 409, 409], [a.text for a in answers]
+    assert len(h.client.get("/v1/payouts", headers=ADMIN).json()["payouts"]) == 1
