@@ -165,3 +165,14 @@ def test_the_approval_is_in_the_audit_trail(harness: PaymentHarness) -> None:
     finally:
         engine.dispose()
     assert ("model.approve", "bob", "2026/v1") in [tuple(r) for r in rows]
+
+
+def test_a_draft_only_year_refuses_previews_and_simulations(harness: PaymentHarness) -> None:
+    harness.put_model(approve=False)
+    preview = harness.client.post("/v1/periods/2026-03/preview", headers=ADMIN)
+    assert preview.status_code == 409 and "no approved" in preview.json()["detail"]
+    body = {"period": "2026-03", "model": example_model()}
+    sim = harness.client.post("/v1/simulations", json=body, headers=ADMIN)
+    assert sim.status_code == 409 and "no approved" in sim.json()["detail"]
+    assert harness.approve_model(2026, 1).status_code == 200
+    assert harness.client.post("/v1/simulations", json=body, headers=ADMIN).status_code == 200

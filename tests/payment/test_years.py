@@ -178,3 +178,16 @@ def test_vat_compensation_for_private_units_only_on_top_of_the_frame(make_harnes
     assert Decimal(year["periods"][2]["vat_compensation_sek"]) == vat_total
     march = year["periods"][2]["components"]
     assert sum(Decimal(c["pool_sek"]) for c in march) == Decimal("83333.34")
+
+
+def test_the_vat_line_prints_in_swedish(make_harness: Any) -> None:
+    h: PaymentHarness = make_harness(_mixed_units())
+    h.put_model(vat_compensation={"rate": "0.06"})
+    run = h.run("2026-03").json()
+    h.approve(run["run_id"])
+    listed = h.client.get(f"/v1/statements?period=2026-03&hsa_id={A}", headers=FINANCE).json()
+    sid = listed["statements"][0]["statement_id"]
+    csv = h.client.get(f"/v1/statements/{sid}", headers={**FINANCE, "Accept": "text/csv"})
+    assert csv.status_code == 200 and ";vat_compensation;" in csv.text  # ids, as every line
+    pdf = h.client.get(f"/v1/statements/{sid}", headers={**FINANCE, "Accept": "application/pdf"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

@@ -4,6 +4,10 @@
     pool(k, m) = R(A_k × m / 12) − R(A_k × (m − 1) / 12)        R = round to öre, half up
 
 The sum over m = 1..12 telescopes to R(A_k × 12 / 12) − R(0) = R(A_k).
+
+Runs now take their pools from domain/year.py (issue 12): A_k in whole öre by the largest
+remainder of the frame, and versions effective from a later month spread what is left. For a
+single version from January, and A_k already whole öre, that is exactly this rule.
 """
 
 from __future__ import annotations
