@@ -869,7 +869,7 @@ def create_payout(
     if payment_date is not None and payment_date < today:
         raise Unprocessable(
             f"payment_date {payment_date} is before the business date {today}",
-            errors=[{"loc": ["body", "payment_date"], "msg": "not before the business date"}],
+            errors=[{"field": "payment_date", "message": "is before the business date"}],
         )
     try:
         return _store_payout(
@@ -1032,15 +1032,22 @@ class PayoutDocuments:
 
 
 def payout_documents(
-    *, sessions: sessionmaker[Session], listing: ListingClient, payout_id: str
+    *,
+    sessions: sessionmaker[Session],
+    listing: ListingClient,
+    payout_id: str,
+    approved_only: bool = False,
 ) -> PayoutDocuments:
     """The payout and its units for the finance files; the listing service is asked outside
-    any transaction (502/503 by the one peer error policy)."""
+    any transaction (502/503 by the one peer error policy). `approved_only`: a file that
+    books or announces the money (SIE, the notice) exists once the payout is approved (409)."""
     with sessions() as session:
         found = payout_repo.get_payout(session, payout_id)
         run = repo.get_run(session, found.run_id) if found else None
     if found is None or run is None:
         raise NotFound("no such payout")
+    if approved_only and found.status != payout_repo.APPROVED:
+        raise Conflict("the payout is not approved yet; its SIE file and notices exist once it is")
     units = {u.hsa_id: u for u in listing.units(run.count_date, run.as_known_at)}
     return PayoutDocuments(found, run, units, payout_rules.DEFAULT_ACCOUNTING)
 

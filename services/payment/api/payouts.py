@@ -40,7 +40,6 @@ from services.payment.api.payout_files import (
 from services.payment.api.schemas import LOCATION
 from services.payment.db.payouts import PayoutRecord
 from services.payment.domain.payouts import LedgerPeriod, LineKind
-from shared.errors import Conflict
 from shared.money import SEK, from_ore
 from shared.openapi import problem_responses
 from shared.patterns import HSA_ID_MAX_LENGTH
@@ -281,9 +280,12 @@ def payout_file(
 ) -> Response:
     """CSV (Swedish Excel) or XLSX of the payout's lines, with each unit's organisation number
     and bankgiro; SIE 4 of an approved payout (409 before approval: nothing is booked yet)."""
-    docs = service.payout_documents(sessions=sessions, listing=listing, payout_id=payout_id)
-    if file_format is FileFormat.sie and docs.payout.status != "approved":
-        raise Conflict("the payout is not approved yet; its SIE file exists once it is")
+    docs = service.payout_documents(
+        sessions=sessions,
+        listing=listing,
+        payout_id=payout_id,
+        approved_only=file_format is FileFormat.sie,
+    )
     body = (
         payout_csv(docs)
         if file_format is FileFormat.csv
