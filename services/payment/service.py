@@ -848,7 +848,6 @@ def year_view(*, sessions: sessionmaker[Session], year: int) -> YearView:
 # Imported here, not at the top, so this section stays apart from the models' and runs' edits.
 from services.payment.db import payouts as payout_repo  # noqa: E402
 from services.payment.domain import payouts as payout_rules  # noqa: E402
-from shared.clock import to_stockholm  # noqa: E402
 
 
 def create_payout(
@@ -955,11 +954,13 @@ def approve_payout(
     sessions: sessionmaker[Session],
     audit: AuditLog,
     payout_id: str,
+    today: dt.date,
     principal: Principal,
     request_id: str | None,
 ) -> payout_repo.PayoutRecord:
     """Four eyes: approved by someone other than its author; final. The payment date is the
-    one asked for, else the approval's date in Stockholm."""
+    one asked for, else the approval's date: the business date `today` (in production the
+    date in Stockholm; HALSOVAL_TODAY where it is set, as the demo and the tests do)."""
     with sessions() as session, session.begin():
         found = payout_repo.get_payout(session, payout_id)
         if found is None:
@@ -972,7 +973,7 @@ def approve_payout(
                 "the person who created it"
             )
         now = dt.datetime.now(dt.UTC)
-        day = found.payment_date or to_stockholm(now).date()
+        day = found.payment_date or today
         if not payout_repo.approve_payout(
             session, payout_id, sub=principal.sub, at=now, payment_date=day
         ):

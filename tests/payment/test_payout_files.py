@@ -151,7 +151,10 @@ def test_payout_notice_pdf(make_harness: Callable[..., PaymentHarness], tmp_path
     url = f"/v1/payouts/{p['payout_id']}/files/pdf?hsa_id={A}"
     r = h.client.get(url, headers=auth("provider", "vc-a", hsa_ids=[A]))
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(r.content)).pages)
+    reader = PdfReader(io.BytesIO(r.content))
+    text = "".join(page.extract_text() for page in reader.pages)
+    root = reader.trailer["/Root"]  # tagged (PDF/UA): marked, a structure tree, in Swedish
+    assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root and root["/Lang"] == "sv"
     amount = _amounts(p)[A]
     whole, frac = f"{amount:.2f}".split(".")
     assert "Utbetalningsavi" in text and A in text and ORG[A] in text and BANKGIRO[A] in text

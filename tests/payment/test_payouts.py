@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal as D
 from typing import Any
 
-from shared.clock import to_stockholm
 from tests.payment.conftest import ADMIN, FINANCE, TODAY, A, B, C, PaymentHarness, auth
 from tests.payment.payouts_setup import (
     approve_payout,
@@ -58,7 +57,7 @@ def test_first_payout_pays_each_unit_the_approved_version(
     assert ok.status_code == 200, ok.text
     done = ok.json()
     assert done["status"] == "approved" and done["approved_by"] == "bob"
-    assert done["payment_date"] == to_stockholm(dt.datetime.now(dt.UTC)).date().isoformat()
+    assert done["payment_date"] == TODAY.isoformat()  # the business date of the approval
     assert h.client.get(f"/v1/payouts/{p['payout_id']}", headers=FINANCE).json() == done
     listed = h.client.get("/v1/payouts?period=2026-03", headers=ADMIN).json()["payouts"]
     assert [x["payout_id"] for x in listed] == [p["payout_id"]]

@@ -169,8 +169,10 @@ padding: 4px; text-align: left }} .n {{ text-align: right }}
 
 
 def payout_notice_pdf(doc: PayoutDocuments, ln: PayoutLine) -> bytes:
+    """A tagged PDF (PDF/UA-1: structure tree, document language sv, title) a screen reader
+    can read."""
     from weasyprint import HTML  # heavy import, only when a PDF is asked for
 
-    pdf = HTML(string=notice_html(doc, ln)).write_pdf()
+    pdf = HTML(string=notice_html(doc, ln)).write_pdf(pdf_variant="pdf/ua-1")
     assert pdf is not None
     return bytes(pdf)

@@ -209,14 +209,17 @@ def approve_payout(
     sessions: SessionsDep,
     audit: AuditDep,
     rid: RequestIdDep,
+    today: TodayDep,
     principal: FinanceApprover,
 ) -> PayoutOut:
-    """Four eyes: 403 for the payout's author; 409 when approved already."""
+    """Four eyes: 403 for the payout's author; 409 when approved already. Without a
+    payment_date in the payout it is paid on the business date of the approval."""
     return PayoutOut.of(
         service.approve_payout(
             sessions=sessions,
             audit=audit,
             payout_id=payout_id,
+            today=today,
             principal=principal,
             request_id=rid,
         )
