@@ -105,6 +105,8 @@ def put_model(
             f"effective_from must be a period of {year}",
             errors=[{"field": "effective_from", "message": f"must be {year}-01 to {year}-12"}],
         )
+    if model.effective_from == Period(year, 1):  # the default, stored as omitted: compares equal
+        model = model.model_copy(update={"effective_from": None})
     try:
         with sessions() as session, session.begin():
             stored, outcome = repo.put_model(session, year=year, model=model, sub=principal.sub)

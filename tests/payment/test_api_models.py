@@ -176,3 +176,10 @@ def test_a_draft_only_year_refuses_previews_and_simulations(harness: PaymentHarn
     assert sim.status_code == 409 and "no approved" in sim.json()["detail"]
     assert harness.approve_model(2026, 1).status_code == 200
     assert harness.client.post("/v1/simulations", json=body, headers=ADMIN).status_code == 200
+
+
+def test_effective_from_january_is_the_default(harness: PaymentHarness) -> None:
+    harness.put_model()
+    same = harness.put_model(effective_from="2026-01")
+    assert same.status_code == 200 and same.json()["outcome"] == "unchanged"
+    assert same.json()["effective_from"] == "2026-01"
