@@ -277,7 +277,8 @@ def seed(system: System, *, months: range = range(1, 13)) -> None:
                 headers=ADMIN,
             )
         )
-    ok(pc.put(f"/v1/models/{YEAR}", json=PAYMENT_MODEL, headers=ADMIN))
+    model = ok(pc.put(f"/v1/models/{YEAR}", json=PAYMENT_MODEL, headers=ADMIN))
+    ok(pc.post(f"/v1/models/{YEAR}/versions/{model['version']}/approve", headers=FINANCE))
     for month in months:
         run = ok(pc.post("/v1/runs", json={"period": f"{YEAR}-{month:02d}"}, headers=ADMIN))
         ok(pc.post(f"/v1/runs/{run['run_id']}/approve", headers=FINANCE))
@@ -286,6 +287,14 @@ def seed(system: System, *, months: range = range(1, 13)) -> None:
         s["hsa_id"]: s["statement_id"] for s in statements["statements"]
     }
     system.facts["run_id"] = statements["statements"][0]["run_id"]
+    if len(months) >= 3:
+        payout = ok(
+            pc.post(
+                "/v1/payouts", json={"period": f"{YEAR}-03", "care_type": "primary"}, headers=ADMIN
+            )
+        )
+        ok(pc.post(f"/v1/payouts/{payout['payout_id']}/approve", headers=FINANCE))
+        system.facts["payout_id"] = payout["payout_id"]
     for municipality, hsa_id in (("2303", A), ("2380", B)):
         ok(
             rc.put(
@@ -305,7 +314,7 @@ def seed(system: System, *, months: range = range(1, 13)) -> None:
                 headers=ADMIN,
             )
         )
-    ok(
+    lr_model = ok(
         rc.put(
             f"/v1/models/{YEAR}",
             json={
@@ -317,8 +326,18 @@ def seed(system: System, *, months: range = range(1, 13)) -> None:
             headers=ADMIN,
         )
     )
+    ok(rc.post(f"/v1/models/{YEAR}/versions/{lr_model['version']}/approve", headers=FINANCE))
     if len(months) == 12:
-        ok(rc.post("/v1/settlements", json={"year": YEAR, "care_type": "primary"}, headers=ADMIN))
+        settled = ok(
+            rc.post("/v1/settlements", json={"year": YEAR, "care_type": "primary"}, headers=ADMIN)
+        )
+        ok(
+            rc.post(
+                f"/v1/settlements/{YEAR}/versions/{settled['version']}/approve",
+                params={"care_type": "primary"},
+                headers=FINANCE,
+            )
+        )
 
 
 @pytest.fixture(scope="module")
