@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -60,6 +61,14 @@ class RunningSystem:
         return httpx.Client(
             base_url=self.urls[service], timeout=60, headers={"Authorization": f"Bearer {token}"}
         )
+
+    def approve_model(self, service: str, model: dict[str, Any], **params: str) -> None:
+        """Four eyes: a finance approver other than the author approves the model version a
+        PUT answered (`model`), in the payment or last-resort service."""
+        with self.client(service, roles=["finance_approver"], sub="it:finance") as finance:
+            path = f"/v1/models/{model['year']}/versions/{model['version']}/approve"
+            r = finance.post(path, params=params)
+            assert r.status_code == 200, f"{path}: {r.status_code} {r.text}"
 
     def logs(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob("*.log")))

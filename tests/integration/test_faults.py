@@ -52,7 +52,7 @@ def seeded(system: RunningSystem) -> RunningSystem:
             body = {"personnummer": pnr, "hsa_id": UNIT, "valid_from": "2025-06-01"}
             _ok(listing.post("/v1/listings", json={**body, "reason": "choice"}))
     with system.client("payment", roles=["region_admin"]) as payment:
-        _ok(payment.put("/v1/models/2026", json=MODEL))
+        system.approve_model("payment", _ok(payment.put("/v1/models/2026", json=MODEL)))
     return system
 
 
@@ -134,10 +134,13 @@ def _payment_engine(client: TestClient) -> Engine:
 def test_payment_connections_terminated_mid_run_are_503_and_nothing_stored(
     payment_on_postgres: tuple[TestClient, Engine, list[str]],
 ) -> None:
-    from tests.payment.conftest import ADMIN
+    from tests.payment.conftest import ADMIN, FINANCE
 
     client, admin, (database,) = payment_on_postgres
-    assert client.put("/v1/models/2026", json=MODEL, headers=ADMIN).status_code in (200, 201)
+    put = client.put("/v1/models/2026", json=MODEL, headers=ADMIN)
+    assert put.status_code in (200, 201), put.text
+    approved = client.post("/v1/models/2026/versions/1/approve", headers=FINANCE)
+    assert approved.status_code == 200, approved.text
     engine = _payment_engine(client)
     armed = threading.Event()
     armed.set()

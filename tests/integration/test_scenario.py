@@ -129,7 +129,7 @@ def test_counts_reach_the_payment_run_and_add_up_to_the_budget(region: RunningSy
     listed = {u["hsa_id"]: u["listed"] for u in counts["units"]}
     assert listed == {REGION_A: 4, PRIVATE_P: 2, REGION_C: 2}
     with region.client("payment", roles=["region_admin"], sub="it:admin") as admin:
-        _ok(admin.put("/v1/models/2026", json=MODEL))
+        region.approve_model("payment", _ok(admin.put("/v1/models/2026", json=MODEL)))
         run = _ok(admin.post("/v1/runs", json={"period": "2026-03"}), 201)
         assert run["count_date"] == "2026-02-28" and run["status"] == "calculated"
         statements = _ok(admin.get("/v1/statements", params={"period": "2026-03"}))["statements"]
@@ -226,7 +226,7 @@ def test_last_resort_settlement_with_neutrality_over_http(region: RunningSystem)
         assert refused.status_code == 422 and "region" in refused.text
         _ok(lr.put("/v1/designations/2026/primary/2380", json={"hsa_id": REGION_A}))
         _ok(lr.put("/v1/designations/2026/primary/2303", json={"hsa_id": REGION_C}))
-        _ok(
+        model = _ok(
             lr.put(
                 "/v1/models/2026",
                 json={
@@ -236,16 +236,34 @@ def test_last_resort_settlement_with_neutrality_over_http(region: RunningSystem)
                 },
             )
         )
+        # A draft model settles nothing; its author cannot approve it.
+        draft = lr.post("/v1/settlements", json={"year": 2026, "care_type": "primary"})
+        assert draft.status_code == 409, draft.text
+        path = f"/v1/models/2026/versions/{model['version']}/approve"
+        with region.client("lastresort", roles=["finance_approver"], sub="it:admin") as same:
+            assert same.post(path).status_code == 403
+        region.approve_model("lastresort", model)
         result = _ok(lr.post("/v1/settlements", json={"year": 2026, "care_type": "primary"}), 201)
     by_scope = {s["scope"]: s for s in result["neutrality"]["scopes"]}
-    # Östersund on 2026-12-31: A has 3 listed (person 0 moved to P), P has 3.
+    # Östersund over the twelve count dates of 2026's runs (31 Dec 2025 to 30 Nov 2026): A
+    # has 4 listed on the first two, 3 on the other ten (person 0 moved to P from 1 February);
+    # P has 2, then 3. P's amount: 300 000.00 × (2·2 + 10·3) / (2·4 + 10·3) = 300 000 × 34/38.
     oster = by_scope["2380"]
-    assert oster["region_listed"] == 3
+    assert oster["region_listed"] == 2 * 4 + 10 * 3
     p_amount = next(u for u in oster["units"] if u["hsa_id"] == PRIVATE_P)["amount_sek"]
-    assert Decimal(p_amount) == Decimal("300000.00")  # 300000 / 3 x 3
+    assert Decimal(p_amount) == Decimal("268421.05")
     with region.client(
         "lastresort", roles=["provider"], hsa_ids=[PRIVATE_P], sub="it:p"
     ) as provider:
+        # A provider sees a settlement once a second person has approved it.
+        assert provider.get("/v1/settlements/2026").status_code == 404
+        with region.client("lastresort", roles=["finance_approver"], sub="it:finance") as fin:
+            _ok(
+                fin.post(
+                    f"/v1/settlements/2026/versions/{result['version']}/approve",
+                    params={"care_type": "primary"},
+                )
+            )
         seen = _ok(provider.get("/v1/settlements/2026"))
     text = str(seen)
     assert PRIVATE_P in text and REGION_C not in text
@@ -254,9 +272,10 @@ def test_last_resort_settlement_with_neutrality_over_http(region: RunningSystem)
 def test_no_run_or_settlement_before_its_count_date_over_http(region: RunningSystem) -> None:
     """The running services measure against their business date (HALSOVAL_TODAY 2027-01-15):
     2027-01 (counting on 2026-12-31) runs, 2027-02 (counting on 2027-01-31) does not, nor
-    does the settlement of 2027; each answer says from when, and nothing is stored."""
+    does the settlement of 2027 (from 1 January 2028); each answer says from when, and nothing
+    is stored."""
     with region.client("payment", roles=["region_admin"], sub="it:admin") as admin:
-        _ok(admin.put("/v1/models/2027", json=MODEL), 200, 201)
+        region.approve_model("payment", _ok(admin.put("/v1/models/2027", json=MODEL), 200, 201))
         early = admin.post("/v1/runs", json={"period": "2027-02"})
         assert early.status_code == 409
         assert early.json()["detail"] == (
@@ -269,4 +288,4 @@ def test_no_run_or_settlement_before_its_count_date_over_http(region: RunningSys
     with region.client("lastresort", roles=["region_admin"], sub="it:admin") as lr:
         refused = lr.post("/v1/settlements", json={"year": 2027, "care_type": "primary"})
         assert refused.status_code == 409
-        assert "it can be settled from 2027-12-31" in refused.json()["detail"]
+        assert "can be made from 2028-01-01" in refused.json()["detail"]

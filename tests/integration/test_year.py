@@ -146,7 +146,7 @@ def year(system: RunningSystem) -> RunningSystem:
                 201,
             )
     with system.client("payment", roles=["region_admin"], sub="it:admin") as admin:
-        _ok(admin.put("/v1/models/2026", json=MODEL))
+        system.approve_model("payment", _ok(admin.put("/v1/models/2026", json=MODEL)))
     return system
 
 
