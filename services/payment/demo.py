@@ -3,12 +3,13 @@
 Puts a plausible payment model for Region Jämtland Härjedalen (about 98 MSEK a year: 70 %
 age-weighted capitation, 22 % CNI, 8 % sparsity, as after the 2021 revision; 6 % VAT
 compensation to the private units on top), has finance approve it (four eyes on models: the
-admin wrote it), then runs and approves the twelve months of the demo's year as two different
-people. The year
-is the latest whose every month has reached its count date on the business date
-(`demo_year`: 2026 from 2026-11-30 on, with the demo's count-date rule), so the demo keeps
-loading as the calendar moves. Idempotent: an existing model is left alone (a draft one is
-approved), and a period that already has an approved latest version is skipped.
+admin wrote it), then runs and approves the twelve months of the demo's year and of the year
+before (which the last-resort demo settles) as two different people, and pays the demo year's
+January to November (payouts, approved by finance). The demo year is the latest whose every
+month has reached its count date on the business date (`demo_year`: 2026 from 2026-11-30 on,
+with the demo's count-date rule), so the demo keeps loading as the calendar moves.
+Idempotent: an existing model is left alone (a draft one is approved), a period that already
+has an approved latest version is skipped, and so is a period with a payout.
 """
 
 from __future__ import annotations
@@ -83,7 +84,11 @@ def _check(r: httpx.Response) -> Any:
 
 
 def load(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> None:
-    """Load the demo's payment data into the running payment service (`transport` for tests)."""
+    """Load the demo's payment data into the running payment service (`transport` for tests):
+    the year before the demo year (so the last-resort demo can settle it) and the demo year,
+    each with an approved model and twelve approved months; then the demo year's January to
+    November are paid (a payout each, approved by finance). December is left unpaid: the late
+    changes the demo reports afterwards make it stale."""
     admin = mint_token(settings, sub="demo:admin", roles=["region_admin"])
     finance = mint_token(settings, sub="demo:finance", roles=["finance_approver"])
     year = demo_year(settings)
@@ -92,22 +97,49 @@ def load(settings: Settings, *, transport: httpx.BaseTransport | None = None) ->
     ) as client:
         as_admin = {"Authorization": f"Bearer {admin}"}
         as_finance = {"Authorization": f"Bearer {finance}"}
-        found = client.get(f"/v1/models/{year}", headers=as_admin)
-        model = (
-            _check(client.put(f"/v1/models/{year}", json=DEMO_MODEL, headers=as_admin))
-            if found.status_code == 404
-            else _check(found)
+        for paid_year in (year - 1, year):
+            _approved_year(client, paid_year, as_admin, as_finance)
+        for month in range(1, 12):
+            _paid(client, f"{year}-{month:02d}", as_admin, as_finance)
+
+
+def _approved_year(
+    client: httpx.Client, year: int, as_admin: dict[str, str], as_finance: dict[str, str]
+) -> None:
+    """The year's model approved (four eyes: the admin wrote it, finance approves) and its
+    twelve months run and approved; what is done already is left alone."""
+    found = client.get(f"/v1/models/{year}", headers=as_admin)
+    model = (
+        _check(client.put(f"/v1/models/{year}", json=DEMO_MODEL, headers=as_admin))
+        if found.status_code == 404
+        else _check(found)
+    )
+    if model["status"] == "draft":
+        approve = f"/v1/models/{year}/versions/{model['version']}/approve"
+        _check(client.post(approve, headers=as_finance))
+    for month in range(1, 13):
+        period = f"{year}-{month:02d}"
+        runs = _check(client.get("/v1/runs", params={"period": period}, headers=as_admin))["runs"]
+        latest = max(runs, key=lambda r: r["version"]) if runs else None
+        if latest is None:
+            latest = _check(client.post("/v1/runs", json={"period": period}, headers=as_admin))
+        if latest["status"] != "approved":
+            _check(client.post(f"/v1/runs/{latest['run_id']}/approve", headers=as_finance))
+
+
+def _paid(
+    client: httpx.Client, period: str, as_admin: dict[str, str], as_finance: dict[str, str]
+) -> None:
+    """The period's approved version paid: a payout (the region's admin) approved by finance,
+    unless one exists already."""
+    payouts = _check(client.get("/v1/payouts", params={"period": period}, headers=as_admin))
+    found = payouts["payouts"]
+    payout = found[-1] if found else None
+    if payout is None:
+        payout = _check(
+            client.post(
+                "/v1/payouts", json={"period": period, "care_type": "primary"}, headers=as_admin
+            )
         )
-        if model["status"] == "draft":  # four eyes: finance approves what the admin wrote
-            approve = f"/v1/models/{year}/versions/{model['version']}/approve"
-            _check(client.post(approve, headers=as_finance))
-        for month in range(1, 13):
-            period = f"{year}-{month:02d}"
-            runs = _check(client.get("/v1/runs", params={"period": period}, headers=as_admin))[
-                "runs"
-            ]
-            latest = max(runs, key=lambda r: r["version"]) if runs else None
-            if latest is None:
-                latest = _check(client.post("/v1/runs", json={"period": period}, headers=as_admin))
-            if latest["status"] != "approved":
-                _check(client.post(f"/v1/runs/{latest['run_id']}/approve", headers=as_finance))
+    if payout["status"] != "approved":
+        _check(client.post(f"/v1/payouts/{payout['payout_id']}/approve", headers=as_finance))

@@ -1,4 +1,5 @@
-"""The demo loader: a valid model, twelve approved months, and a second load changes nothing."""
+"""The demo loader: a valid model, two years of approved months, January to November paid,
+and a second load changes nothing."""
 
 from __future__ import annotations
 
@@ -15,25 +16,38 @@ def test_demo_model_is_valid() -> None:
     assert model.age_weights[-1].from_age == 85 and model.age_weights[-1].to_age is None
 
 
-def test_demo_runs_and_approves_the_year_idempotently(harness: PaymentHarness) -> None:
+def test_demo_runs_and_approves_two_years_and_pays_to_november_idempotently(
+    harness: PaymentHarness,
+) -> None:
     transport = harness.client._transport
     load(SETTINGS, transport=transport)
     runs = harness.client.get("/v1/runs", headers=ADMIN).json()["runs"]
+    # the year before the demo year too: the last-resort demo settles it
     assert [(r["period"], r["version"], r["status"]) for r in runs] == [
-        (f"2026-{m:02d}", 1, "approved") for m in range(1, 13)
+        (f"{y}-{m:02d}", 1, "approved") for y in (2025, 2026) for m in range(1, 13)
     ]
     assert {r["created_by"] for r in runs} == {"demo:admin"}
     assert {r["approved_by"] for r in runs} == {"demo:finance"}
     # the model was approved by the second person before the runs
-    model = harness.client.get("/v1/models/2026", headers=ADMIN).json()
-    assert (model["status"], model["approved_by"]) == ("approved", "demo:finance")
+    for year in (2025, 2026):
+        model = harness.client.get(f"/v1/models/{year}", headers=ADMIN).json()
+        assert (model["status"], model["approved_by"]) == ("approved", "demo:finance")
     # twelve months of a fully listed region pay out the whole 98 MSEK of pools, and the
     # private units' 6 % VAT compensation on top of it
-    assert sum(Decimal(r["pool_sek"]) for r in runs) == Decimal("98000000.00")
-    paid = sum(Decimal(r["total_sek"]) + Decimal(r["undistributed_sek"]) for r in runs)
+    year_runs = [r for r in runs if r["period"].startswith("2026")]
+    assert sum(Decimal(r["pool_sek"]) for r in year_runs) == Decimal("98000000.00")
+    paid = sum(Decimal(r["total_sek"]) + Decimal(r["undistributed_sek"]) for r in year_runs)
     assert Decimal("98000000.00") < paid <= Decimal("98000000.00") * Decimal("1.06")
+    # January to November are paid, each by an approved payout of its approved version
+    payouts = harness.client.get("/v1/payouts", headers=ADMIN).json()["payouts"]
+    assert sorted((p["period"], p["version"], p["status"]) for p in payouts) == [
+        (f"2026-{m:02d}", 1, "approved") for m in range(1, 12)
+    ]
+    by_period = {r["period"]: r for r in year_runs}
+    assert all(p["total_sek"] == by_period[p["period"]]["total_sek"] for p in payouts)
     load(SETTINGS, transport=transport)
     assert harness.client.get("/v1/runs", headers=ADMIN).json()["runs"] == runs
+    assert harness.client.get("/v1/payouts", headers=ADMIN).json()["payouts"] == payouts
     assert harness.client.get("/v1/models/2026", headers=ADMIN).json()["version"] == 1
 
 
