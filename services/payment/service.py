@@ -1047,12 +1047,15 @@ def payout_documents(
     with sessions() as session:
         found = payout_repo.get_payout(session, payout_id)
         run = repo.get_run(session, found.run_id) if found else None
+        # The accounts are those of the model version the paid run used (its `accounting`).
+        used = repo.get_model(session, run.model_year, run.model_version) if run else None
     if found is None or run is None:
         raise NotFound("no such payout")
     if approved_only and found.status != payout_repo.APPROVED:
         raise Conflict("the payout is not approved yet; its SIE file and notices exist once it is")
+    accounting = used.model.accounting.booking() if used else payout_rules.DEFAULT_ACCOUNTING
     units = {u.hsa_id: u for u in listing.units(run.count_date, run.as_known_at)}
-    return PayoutDocuments(found, run, units, payout_rules.DEFAULT_ACCOUNTING)
+    return PayoutDocuments(found, run, units, accounting)
 
 
 @dataclass(frozen=True)

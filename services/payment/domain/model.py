@@ -38,6 +38,8 @@ from pydantic_core import CoreSchema, core_schema
 
 from services.payment.domain import components
 from services.payment.domain.components import ComponentSpec
+from services.payment.domain.payouts import DEFAULT_ACCOUNTING
+from services.payment.domain.payouts import Accounting as Booking
 from shared.money import SEK, DecimalStr
 from shared.period import CountDateRule, PeriodStr
 from shared.schemas.common import DesoCode
@@ -337,12 +339,67 @@ class VatCompensation(BaseModel):
     rate: Rate
 
 
+# A BAS-style account: four digits, the first (the account class) 1 to 8.
+Account = Annotated[
+    str,
+    Field(
+        pattern=r"^[1-8][0-9]{3}$",
+        description="a BAS-style account: four digits, the account class 1 to 8",
+        examples=["4611"],
+    ),
+]
+
+
+class AccountingBlock(BaseModel):
+    """The accounts a payout under this model is booked to (the SIE file). Omitted, or any
+    field left out: today's `DEFAULT_ACCOUNTING`. The accounts debited (cost, VAT) differ from
+    those credited (payable, internal), else a line would book to nothing."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cost_account: Account = DEFAULT_ACCOUNTING.cost_account
+    payable_account: Account = DEFAULT_ACCOUNTING.payable_account
+    internal_account: Account = DEFAULT_ACCOUNTING.internal_account
+    vat_account: Account = DEFAULT_ACCOUNTING.vat_account
+    dimension: Annotated[
+        int,
+        Field(ge=1, le=99, description="the SIE dimension of the cost centre, 1 to 99"),
+        BeforeValidator(_integer),
+    ] = DEFAULT_ACCOUNTING.dimension
+
+    @field_validator("payable_account", "internal_account")
+    @classmethod
+    def _credit_not_cost(cls, v: str, info: ValidationInfo) -> str:
+        if v == info.data.get("cost_account"):
+            raise ValueError("must differ from cost_account")
+        return v
+
+    @field_validator("vat_account")
+    @classmethod
+    def _vat_not_credit(cls, v: str, info: ValidationInfo) -> str:
+        for other in ("payable_account", "internal_account"):
+            if v == info.data.get(other):
+                raise ValueError(f"must differ from {other}")
+        return v
+
+    def booking(self) -> Booking:
+        """As the SIE writer (domain/sie.py) takes it."""
+        return Booking(
+            cost_account=self.cost_account,
+            payable_account=self.payable_account,
+            internal_account=self.internal_account,
+            vat_account=self.vat_account,
+            dimension=self.dimension,
+        )
+
+
 class PaymentModel(BaseModel):
     """The body of PUT /v1/models/{year}; unknown keys are refused at every level.
 
     `effective_from` (a period of the model's year; omitted: its first) is the period from
-    which the version, once approved, governs the year; `vat_compensation` is optional.
-    Both are left out of the canonical text when omitted, so older models read the same.
+    which the version, once approved, governs the year; `vat_compensation` and `accounting`
+    (the payout's accounts) are optional. Each is left out of the canonical text when omitted
+    (or, for `accounting`, at its defaults), so older models read and compare the same.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -357,6 +414,7 @@ class PaymentModel(BaseModel):
     sparsity: SparsityMatrix
     effective_from: PeriodStr | None = None
     vat_compensation: VatCompensation | None = None
+    accounting: AccountingBlock = AccountingBlock()
 
     _few_bands = field_validator("age_weights", mode="after")(
         _at_most(EdgeLimits.bands, "age bands")
