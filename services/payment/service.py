@@ -466,24 +466,48 @@ def get_statement(
 
 @dataclass(frozen=True)
 class StatementForPrint:
-    """A statement with its run's moments, which the printed forms show (its JSON does not
-    carry them)."""
+    """A statement with what the printed forms show beside it (its JSON does not carry it):
+    the run's moments, the unit as the listing service knew it at the run's counts (its
+    organisation number, its distance), the run's model (the sparsity matrix that chose the
+    points) and the version before it (whose amounts the deltas are against)."""
 
     statement: Statement
     created_at: dt.datetime
     approved_at: dt.datetime | None
+    unit: Unit | None = None
+    model: PaymentModel | None = None
+    replaces: repo.RunRecord | None = None
 
 
 def get_statement_for_print(
-    *, sessions: sessionmaker[Session], principal: Principal, statement_id: str
+    *,
+    sessions: sessionmaker[Session],
+    principal: Principal,
+    statement_id: str,
+    listing: ListingClient | None = None,
 ) -> StatementForPrint:
-    """One statement for CSV or PDF, readable as `get_statement` decides (404 otherwise)."""
+    """One statement for CSV or PDF, readable as `get_statement` decides (404 otherwise); the
+    listing service (when given) is asked outside the transaction, at the run's as_known_at."""
     with sessions() as session:
         statement = repo.get_statement(session, principal, statement_id)
-        moments = repo.run_moments(session, statement.run_id) if statement else None
-    if statement is None or moments is None:
+        if statement is None:
+            raise NotFound("no such statement")
+        moments = repo.run_moments(session, statement.run_id)
+        stored = repo.get_model(session, statement.model_year, statement.model_version)
+        before = [
+            r for r in repo.list_runs(session, statement.period) if r.version < statement.version
+        ]
+    if moments is None:
         raise NotFound("no such statement")
-    return StatementForPrint(statement, moments.created_at, moments.approved_at)
+    units = listing.units(statement.count_date, statement.as_known_at) if listing else []
+    return StatementForPrint(
+        statement,
+        moments.created_at,
+        moments.approved_at,
+        unit=next((u for u in units if u.hsa_id == statement.hsa_id), None),
+        model=stored.model if stored else None,
+        replaces=max(before, key=lambda r: r.version) if before else None,
+    )
 
 
 # --- simulations ----------------------------------------------------------------------------
@@ -635,7 +659,7 @@ class PeriodState:
     """One period of a year as GET /v1/periods answers it."""
 
     period: Period
-    count_date: dt.date | None  # by the year's newest model; None without a model
+    count_date: dt.date | None  # by the approved version in force; None without one
     can_run: bool
     latest: repo.RunRecord | None
     approved: repo.RunRecord | None
@@ -678,7 +702,8 @@ def year_periods(
             force = year_rules.in_force(in_year, month)
             versions = [r for r in runs if r.period == period]
             approved = [r for r in versions if r.status is RunStatus.approved]
-            day = count_date(period, model.model.count_date_rule) if model else None
+            # The count date is the rule of the approved version in force (a draft pays nothing).
+            day = count_date(period, force.model.count_date_rule) if force else None
             periods.append(
                 PeriodState(
                     period=period,

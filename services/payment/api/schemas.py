@@ -240,8 +240,8 @@ class ApprovedVersion(BaseModel):
 
 class PeriodOut(BaseModel):
     period: PeriodStr
-    count_date: dt.date | None  # by the year's newest model; null without a model
-    can_run: bool  # the count date has come (the business date)
+    count_date: dt.date | None  # by the approved version in force; null without one
+    can_run: bool  # a version is in force and its count date has come (the business date)
     latest_version: VersionRef | None
     approved_version: ApprovedVersion | None
     stale: bool
