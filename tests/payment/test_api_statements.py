@@ -99,7 +99,13 @@ def test_csv_is_semicolon_decimal_comma_utf8_bom(paid: PaymentHarness) -> None:
     assert rows[0][0] == "HSA-id" and rows[0][7] == "Komponent" and "Förändring (kr)" in rows[0]
     by_component = {row[7]: row for row in rows[1:]}
     # B's capitation: weight 4 of 10, pool 41 666,67, amount 16 666,67 (see test_domain)
-    assert by_component["capitation"][8:13] == ["4", "10", "0,400000000000", "41666,67", "16666,67"]
+    assert by_component["Kapitering (ålder)"][8:13] == [
+        "4",
+        "10",
+        "0,400000000000",
+        "41666,67",
+        "16666,67",
+    ]
     assert by_component["Summa"][12] == "27083,34"
     assert all("." not in cell for row in rows[1:] for cell in row[8:])
 

@@ -25,7 +25,8 @@ from typing import Literal
 
 import anyio
 
-from services.payment.api.render import statement_csv, statement_pdf
+from services.payment.api.render import print_key, statement_csv, statement_pdf
+from services.payment.settings import Sender, region_sender
 from shared.errors import ServiceUnavailable
 from shared.schemas.payment import RunStatus, Statement
 
@@ -34,24 +35,27 @@ RENDER_NICENESS = 10  # the render workers' scheduling priority below the servic
 
 
 class RenderedCache:
-    """The rendered bytes of approved statements by (statement id, version, form), an LRU.
+    """The rendered bytes of approved statements by (statement id, form, print facts), an LRU.
 
     An approved run is final (approving is one-way and a correction is a new version with new
     statement ids), so an approved statement renders to the same bytes every time and may be
-    kept. A calculated statement is never kept: it is not final, and nobody but the region
-    reads it. Who may read which statement is still decided by the SQL query on every request;
-    this only saves the rendering. Bounded (a few hundred PDFs of ~12 kB: a few MB).
+    kept. The key holds every fact the printed form shows beyond the statement (the sender,
+    the unit's organisation number and distance, the model's sparsity matrix, the version it
+    replaces, the moments: `render.print_key`), so a reconfigured sender renders anew. A
+    calculated statement is never kept: it is not final, and nobody but the region reads it.
+    Who may read which statement is still decided by the SQL query on every request; this
+    only saves the rendering. Bounded (a few hundred PDFs of ~12 kB: a few MB).
     """
 
     def __init__(self, max_items: int = 512) -> None:
         self.max_items = max_items
-        self._items: OrderedDict[tuple[str, int, Form], bytes] = OrderedDict()
+        self._items: OrderedDict[tuple[str, Form, str], bytes] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, statement: Statement, form: Form) -> bytes | None:
         if statement.status is not RunStatus.approved:
             return None
-        key = (statement.statement_id, statement.version, form)
+        key = (statement.statement_id, form, print_key(statement))
         with self._lock:
             found = self._items.get(key)
             if found is not None:
@@ -61,9 +65,10 @@ class RenderedCache:
     def put(self, statement: Statement, form: Form, body: bytes) -> None:
         if statement.status is not RunStatus.approved:
             return
+        key = (statement.statement_id, form, print_key(statement))
         with self._lock:
-            self._items[(statement.statement_id, statement.version, form)] = body
-            self._items.move_to_end((statement.statement_id, statement.version, form))
+            self._items[key] = body
+            self._items.move_to_end(key)
             while len(self._items) > self.max_items:
                 self._items.popitem(last=False)
 
@@ -81,6 +86,8 @@ class StatementPrinter:
     cache: RenderedCache = field(default_factory=RenderedCache)
     render_pdf: Callable[[Statement], bytes] = statement_pdf
     render_csv: Callable[[Statement], bytes] = statement_csv
+    # The region as the statements' sender (REGION_SENDER_*), read when the printer is made.
+    sender: Sender = field(default_factory=region_sender)
     # Render in worker processes (see the module docstring); False: on threads, which a
     # renderer that cannot be sent to a process (a test's recording one) needs.
     in_processes: bool = True

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from services.payment import service
 from services.payment.api.deps import (
+    ListingDep,
     PeriodQuery,
     PrinterDep,
     ReadSessionsDep,
@@ -27,7 +28,7 @@ from shared.errors import HalsovalError
 from shared.openapi import problem_responses
 from shared.patterns import HSA_ID_MAX_LENGTH
 from shared.period import Period
-from shared.schemas.payment import Statement, StatementList
+from shared.schemas.payment import RunStatus, Statement, StatementList
 from shared.values import Flag
 
 router = APIRouter(prefix="/v1/statements", tags=["statements"])
@@ -77,6 +78,7 @@ async def get_statement(
     sessions: ReadSessionsDep,
     principal: StatementReaders,
     printer: PrinterDep,
+    listing: ListingDep,
 ) -> Response | Statement:
     """One statement; `Accept: text/csv` or `application/pdf` for the printable forms.
 
@@ -84,7 +86,9 @@ async def get_statement(
     answered 503 with Retry-After (an approved statement's forms are kept once rendered).
     Async so that a request waiting for a slot holds no thread of the request threadpool.
     The printed forms show the moments (as known at, calculated, approved) on Stockholm's
-    clock with the zone named; the JSON keeps ISO 8601 with offset.
+    clock with the zone named (the JSON keeps ISO 8601 with offset), the region as sender and
+    the unit's organisation number as the listing service knew it at the run's counts (asked
+    for each printed form: 502/503 when it cannot answer).
     """
     accept = request.headers.get("accept", "").lower()
     if "application/pdf" in accept or "text/csv" in accept:
@@ -93,9 +97,19 @@ async def get_statement(
             sessions=sessions,
             principal=principal,
             statement_id=statement_id,
+            listing=listing,
         )
+        unit, before = found.unit, found.replaces
         printed = PrintedStatement.of(
-            found.statement, created_at=found.created_at, approved_at=found.approved_at
+            found.statement,
+            created_at=found.created_at,
+            approved_at=found.approved_at,
+            sender=printer.sender,
+            organisation_number=unit.organisation_number if unit else None,
+            distance_km=unit.distance_to_hospital_km if unit else None,
+            sparsity=found.model.sparsity if found.model else None,
+            replaces_version=before.version if before else None,
+            replaces_approved=before is not None and before.status is RunStatus.approved,
         )
         name = f"utbetalning-{printed.hsa_id}-{printed.period}-v{printed.version}"
         if "application/pdf" in accept:
