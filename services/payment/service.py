@@ -11,12 +11,15 @@ import datetime as dt
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.payment.clients import ListingClient
 from services.payment.db import repository as repo
+from services.payment.domain import simulation as sim_rules
 from services.payment.domain import year as year_rules
 from services.payment.domain.calculation import MonthResult, UnitInput, calculate_month
 from services.payment.domain.inputs import (
@@ -26,6 +29,7 @@ from services.payment.domain.inputs import (
     refuse_exclusions,
     unit_inputs,
 )
+from services.payment.domain.merge_patch import PatchTooDeep, merge_patch
 from services.payment.domain.model import PaymentModel
 from services.payment.domain.schedule import too_early
 from services.payment.domain.staleness import StaleReason, stale_reasons
@@ -39,6 +43,7 @@ from shared.errors import (
     ServiceUnavailable,
     Unprocessable,
 )
+from shared.ids import redact_identity_numbers
 from shared.period import Period, count_date
 from shared.schemas.listing import Change, Unit
 from shared.schemas.payment import RunStatus, Statement, StatementList
@@ -564,6 +569,170 @@ def simulate(
         current_model_version=stored.version if stored else None,
         proposed=proposed_result,
         as_known_at=next(iter(cache.values())).as_known_at,
+    )
+
+
+# --- the year's what-if (POST /v1/simulations {"year", "patch" | "model"}) -------------------
+
+
+@dataclass(frozen=True)
+class Counted:
+    """Which counts one side of a month was computed on."""
+
+    model_version: int | None  # the approved (or rolled-over) version; None: the proposal
+    count_date: dt.date  # the model's count date for the month
+    counted_on: dt.date  # the counts used: count_date once it has come, else the latest that has
+    as_known_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SimulatedMonth:
+    period: Period
+    current: MonthResult | None
+    proposed: MonthResult | None
+    current_counts: Counted | None
+    proposed_counts: Counted | None
+
+
+@dataclass(frozen=True)
+class YearSimulation:
+    year: int
+    today: dt.date
+    basis: repo.StoredModel | None  # the approved model the patch applied to (and the current)
+    rolled_over: bool  # the basis is the year before's: the current continues it from January
+    proposed: PaymentModel
+    months: list[SimulatedMonth]
+    tally: sim_rules.YearTally
+
+
+def _invalid(exc: ValidationError, source: str) -> Unprocessable:
+    errors = [
+        {
+            "field": ".".join([source, *(str(p) for p in e["loc"])]),
+            "message": redact_identity_numbers(str(e["msg"])),
+        }
+        for e in exc.errors()
+    ]
+    fields = ", ".join(sorted({e["field"] for e in errors}))
+    return Unprocessable(f"the proposed model is invalid: {fields}", errors=errors)
+
+
+def _patched(basis: PaymentModel, patch: dict[str, Any]) -> PaymentModel:
+    """The basis with the RFC 7396 patch applied, validated as a PUT would be (422 naming
+    the field as `patch.<field>`)."""
+    try:
+        merged = merge_patch(basis.model_dump(mode="json"), patch)
+    except PatchTooDeep as exc:
+        raise Unprocessable(str(exc), errors=[{"field": "patch", "message": str(exc)}]) from exc
+    try:
+        return PaymentModel.model_validate(merged)
+    except ValidationError as exc:
+        raise _invalid(exc, "patch") from exc
+
+
+def simulate_year(
+    *,
+    sessions: sessionmaker[Session],
+    listing: ListingClient,
+    year: int,
+    today: dt.date,
+    patch: dict[str, Any] | None = None,
+    model: PaymentModel | None = None,
+) -> YearSimulation:
+    """The year under the current and a proposed model, all twelve months, on the same
+    counts; stores nothing. The current is the year's approved versions in force (else the
+    year before's latest approved version, continued from January); the proposal is `model`,
+    or `patch` merged onto the year's latest approved version (else the year before's), in
+    force from its effective_from as if approved next. One counts read per distinct date."""
+    with sessions() as session:
+        approved = repo.approved_models(session, year)
+        before = [] if approved else repo.approved_models(session, year - 1)
+        drafts = repo.get_model(session, year) is not None
+    rolled_over = not approved and bool(before)
+    basis = approved[-1] if approved else (before[-1] if before else None)
+    if rolled_over and basis is not None:  # the year before's model, for this year from January
+        current_versions = [
+            year_rules.Version(
+                basis.version, 1, basis.model.model_copy(update={"effective_from": None})
+            )
+        ]
+    else:
+        current_versions = _versions(approved)
+    source = "patch" if patch is not None else "model"
+    if patch is not None:
+        if basis is None:
+            if drafts:
+                raise Conflict(
+                    f"no version of the {year} payment model is approved, nor of {year - 1}: "
+                    "nothing to patch (send a full model, or approve a version first)"
+                )
+            raise NotFound(
+                f"there is no approved payment model for {year} or {year - 1} to patch; "
+                "send a full model"
+            )
+        proposed = _patched(current_versions[-1].model, patch)
+    else:
+        assert model is not None
+        proposed = model
+    if proposed.effective_from is not None and proposed.effective_from.year != year:
+        raise Unprocessable(
+            f"effective_from must be a period of {year}",
+            errors=[
+                {"field": f"{source}.effective_from", "message": f"must be {year}-01 to {year}-12"}
+            ],
+        )
+    start = proposed.effective_from.month if proposed.effective_from else 1
+    proposal = year_rules.Version(10**9, start, proposed)
+    try:
+        current_plan = {m.month: m for m in year_rules.schedule(current_versions)}
+        proposed_plan = {m.month: m for m in year_rules.schedule([*current_versions, proposal])}
+    except year_rules.NegativePool as exc:
+        raise Conflict(f"the proposal could not be approved: {exc}") from exc
+    models = {v.version: v.model for v in [*current_versions, proposal]}
+    cache: dict[dt.date, MonthInputs] = {}
+
+    def side(
+        period: Period, plan: year_rules.MonthPools | None
+    ) -> tuple[MonthResult, Counted] | None:
+        if plan is None:
+            return None
+        chosen = models[plan.version]
+        on = sim_rules.counted_on(period, chosen.count_date_rule, today=today)
+        if on not in cache:
+            cache[on] = _month_inputs(listing, day=on)
+        result = calculate_month(chosen, period, cache[on].units, plan.pools)
+        counted = Counted(
+            model_version=None if plan.version == proposal.version else plan.version,
+            count_date=count_date(period, chosen.count_date_rule),
+            counted_on=on,
+            as_known_at=cache[on].as_known_at,
+        )
+        return result, counted
+
+    months: list[SimulatedMonth] = []
+    for month in range(1, 13):
+        period = Period(year, month)
+        cur = side(period, current_plan.get(month))
+        prop = side(period, proposed_plan.get(month))
+        months.append(
+            SimulatedMonth(
+                period=period,
+                current=cur[0] if cur else None,
+                proposed=prop[0] if prop else None,
+                current_counts=cur[1] if cur else None,
+                proposed_counts=prop[1] if prop else None,
+            )
+        )
+    return YearSimulation(
+        year=year,
+        today=today,
+        basis=basis,
+        rolled_over=rolled_over,
+        proposed=proposed,
+        months=months,
+        tally=sim_rules.tally(
+            ((m.current, m.proposed) for m in months), with_current=bool(current_versions)
+        ),
     )
 
 

@@ -8,15 +8,27 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.payment.db.repository import RunRecord, StoredModel
+from services.payment.domain.calculation import MonthResult
 from services.payment.domain.components import component_order
 from services.payment.domain.model import PaymentModel
+from services.payment.domain.simulation import PCT_PLACES, Tally, delta_pct, figure_ids
 from services.payment.domain.staleness import StaleReason
 from services.payment.domain.year import Account
-from services.payment.service import FeedState, PeriodState, Preview, YearPeriods, YearView
+from services.payment.service import (
+    Counted,
+    FeedState,
+    PeriodState,
+    Preview,
+    YearPeriods,
+    YearSimulation,
+    YearView,
+)
+from shared.errors import Unprocessable
 from shared.money import SEK, DecimalStr, from_ore
 from shared.period import Period, PeriodStr
 from shared.schemas.common import HsaId
 from shared.schemas.payment import RunStatus
+from shared.values import Year as YearValue
 
 # The header every 201 carries: where the created resource is read.
 LOCATION: dict[str, Any] = {
@@ -130,10 +142,46 @@ class RunList(BaseModel):
 
 
 class SimulationIn(BaseModel):
+    """Two forms. One month: {"period", "model"} (a full model). The year's what-if:
+    {"year", "patch"} (an RFC 7396 JSON merge patch onto the year's latest approved model
+    version, else the year before's) or {"year", "model"}. `form()` tells them apart."""
+
     model_config = ConfigDict(extra="forbid")
 
-    period: PeriodStr
-    model: PaymentModel
+    period: PeriodStr | None = None
+    year: YearValue | None = None
+    model: PaymentModel | None = None
+    patch: dict[str, Any] | None = Field(
+        default=None,
+        description="an RFC 7396 JSON merge patch onto the basis model (null removes a member, "
+        "an object merges, anything else replaces), e.g. "
+        '{"shares": {"capitation": "0.45", "cni": "0.35"}}',
+    )
+
+    def form(self) -> Literal["month", "year"]:
+        """Which form the body is; a mixed or incomplete one is a 422 naming the field."""
+        problems: list[dict[str, str]] = []
+        if self.period is not None:
+            if self.year is not None:
+                problems.append({"field": "year", "message": "give period or year, not both"})
+            if self.patch is not None:
+                problems.append({"field": "patch", "message": "the one-month form takes a model"})
+            elif self.model is None:
+                problems.append({"field": "model", "message": "required with period"})
+        elif self.year is None:
+            problems.append(
+                {"field": "year", "message": "required: year (the year) or period (one month)"}
+            )
+        elif (self.patch is None) == (self.model is None):
+            problems.append(
+                {"field": "patch", "message": "give either patch or model with year, not both"}
+                if self.patch is not None
+                else {"field": "patch", "message": "required with year (or a full model)"}
+            )
+        if problems:
+            fields = ", ".join(sorted({p["field"] for p in problems}))
+            raise Unprocessable(f"invalid request: {fields}", errors=problems)
+        return "month" if self.period is not None else "year"
 
 
 class SimulationUnit(BaseModel):
@@ -153,6 +201,146 @@ class SimulationOut(BaseModel):
     current_undistributed_sek: SEK | None
     proposed_undistributed_sek: SEK
     units: list[SimulationUnit]
+
+
+_PCT = (
+    "(proposed − current) / current × 100: a percent as a decimal string rounded half up to "
+    f"{PCT_PLACES} decimals; null when current is 0 or there is no current"
+)
+
+
+class SimulationFigure(BaseModel):
+    """One figure over the year: the current amount, the proposed one, and the change."""
+
+    current_sek: SEK | None  # null: no current model (nothing approved this year or last)
+    proposed_sek: SEK
+    delta_sek: SEK | None
+    delta_pct: DecimalStr | None = Field(description=_PCT)
+
+    @classmethod
+    def of(cls, current_ore: int | None, proposed_ore: int) -> SimulationFigure:
+        return cls(
+            current_sek=from_ore(current_ore) if current_ore is not None else None,
+            proposed_sek=from_ore(proposed_ore),
+            delta_sek=from_ore(proposed_ore - current_ore) if current_ore is not None else None,
+            delta_pct=delta_pct(current_ore, proposed_ore) if current_ore is not None else None,
+        )
+
+
+class SimulationComponent(SimulationFigure):
+    component: str  # a component id, or vat_compensation
+
+    @classmethod
+    def of_tally(cls, tally: Tally) -> list[SimulationComponent]:
+        out = []
+        for k in figure_ids():
+            now = tally.current.get(k, 0) if tally.current is not None else None
+            fig = SimulationFigure.of(now, tally.proposed.get(k, 0))
+            out.append(cls(component=k, **fig.model_dump()))
+        return out
+
+
+class YearSimulationTotal(SimulationFigure):
+    components: list[SimulationComponent]
+
+    @classmethod
+    def of_tally(cls, tally: Tally) -> YearSimulationTotal:
+        fig = SimulationFigure.of(tally.current_ore, tally.proposed_ore)
+        return cls(**fig.model_dump(), components=SimulationComponent.of_tally(tally))
+
+
+class YearSimulationUnit(YearSimulationTotal):
+    hsa_id: HsaId
+    unit_name: str | None
+
+
+class SimulationCounts(BaseModel):
+    """The counts one side of a month used: `counted_on` is the model's `count_date` once that
+    has come (the business date), else the latest count date that has (`count_date_reached`
+    false), as the listing service knew it at `as_known_at`."""
+
+    model_version: int | None  # the approved version in force; null: the proposal
+    count_date: dt.date
+    counted_on: dt.date
+    count_date_reached: bool
+    as_known_at: dt.datetime
+
+    @classmethod
+    def of(cls, c: Counted | None) -> SimulationCounts | None:
+        if c is None:
+            return None
+        return cls(
+            model_version=c.model_version,
+            count_date=c.count_date,
+            counted_on=c.counted_on,
+            count_date_reached=c.count_date == c.counted_on,
+            as_known_at=c.as_known_at,
+        )
+
+
+class YearSimulationMonth(SimulationFigure):
+    period: PeriodStr
+    current: SimulationCounts | None  # null: no version in force for the month
+    proposed: SimulationCounts | None
+
+
+class SimulationBasis(BaseModel):
+    """The approved version the patch applied to, and the current figures' model: the year's
+    own (the current is then its approved versions in force, month by month), or the year
+    before's (`rolled_over`: the current continues it from January)."""
+
+    year: int
+    version: int
+    rolled_over: bool
+
+
+class YearSimulationOut(BaseModel):
+    """The year's what-if: per unit and in total, per component and in all, current against
+    proposed over the twelve months, both on the same counts. Nothing is stored."""
+
+    year: int
+    business_date: dt.date
+    basis: SimulationBasis | None
+    proposed_model: PaymentModel  # the model simulated (the patch applied)
+    delta_pct_places: int = PCT_PLACES
+    total: YearSimulationTotal
+    months: list[YearSimulationMonth]
+    units: list[YearSimulationUnit]
+
+    @classmethod
+    def of(cls, sim: YearSimulation) -> YearSimulationOut:
+        def month_ore(result: MonthResult | None) -> int:
+            return result.total_ore if result is not None else 0
+
+        with_current = sim.tally.total.current is not None
+        return cls(
+            year=sim.year,
+            business_date=sim.today,
+            basis=SimulationBasis(
+                year=sim.basis.year, version=sim.basis.version, rolled_over=sim.rolled_over
+            )
+            if sim.basis is not None
+            else None,
+            proposed_model=sim.proposed,
+            total=YearSimulationTotal.of_tally(sim.tally.total),
+            months=[
+                YearSimulationMonth(
+                    period=m.period,
+                    current=SimulationCounts.of(m.current_counts),
+                    proposed=SimulationCounts.of(m.proposed_counts),
+                    **SimulationFigure.of(
+                        month_ore(m.current) if with_current else None, month_ore(m.proposed)
+                    ).model_dump(),
+                )
+                for m in sim.months
+            ],
+            units=[
+                YearSimulationUnit(
+                    hsa_id=h, unit_name=t.name, **YearSimulationTotal.of_tally(t).model_dump()
+                )
+                for h, t in sim.tally.units.items()
+            ],
+        )
 
 
 # --- periods --------------------------------------------------------------------------------

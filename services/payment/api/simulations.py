@@ -1,26 +1,53 @@
-"""What-if: a month under a proposed model next to the current one. Nothing is stored."""
+"""What-if, nothing stored: one month under a proposed model beside the current one, or the
+year's twelve months under a patched (or full) model beside the current ones."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from services.payment import service
-from services.payment.api.deps import ListingDep, SessionsDep, Simulators
-from services.payment.api.schemas import SimulationIn, SimulationOut, SimulationUnit
+from services.payment.api.deps import ListingDep, SessionsDep, Simulators, TodayDep
+from services.payment.api.schemas import (
+    SimulationIn,
+    SimulationOut,
+    SimulationUnit,
+    YearSimulationOut,
+)
 from shared.money import from_ore
 from shared.openapi import problem_responses
 
 router = APIRouter(prefix="/v1/simulations", tags=["simulations"])
 
 
-@router.post("", response_model=SimulationOut, responses=problem_responses(409, 502))
+@router.post(
+    "",
+    response_model=SimulationOut | YearSimulationOut,
+    responses=problem_responses(404, 409, 502),
+)
 def simulate(
     body: SimulationIn,
     sessions: SessionsDep,
     listing: ListingDep,
+    today: TodayDep,
     _p: Simulators,
-) -> SimulationOut:
-    """Per unit: the amount under the stored model, under the proposed one, and the difference."""
+) -> SimulationOut | YearSimulationOut:
+    """{"period", "model"}: per unit the month under the approved version in force, under the
+    proposed model, and the difference. {"year", "patch" | "model"}: the twelve months per unit
+    and component (current, proposed, delta, delta_pct); a month whose count date has not come
+    is counted on the latest that has, and says so."""
+    if body.form() == "year":
+        assert body.year is not None
+        return YearSimulationOut.of(
+            service.simulate_year(
+                sessions=sessions,
+                listing=listing,
+                year=body.year,
+                today=today,
+                patch=body.patch,
+                model=body.model,
+            )
+        )
+    assert body.period is not None and body.model is not None
     sim = service.simulate(
         sessions=sessions, listing=listing, period=body.period, proposed=body.model
     )
