@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -14,9 +16,11 @@ from fastapi import FastAPI
 
 from services.payment.api.deps import PaymentContext
 from services.payment.api.printing import StatementPrinter
+from services.payment.api.render import PrintedStatement
+from services.payment.domain.model import SparsityMatrix
 from shared.context import context_of
 from shared.schemas.payment import Statement
-from tests.payment.conftest import ADMIN, A, PaymentHarness, auth
+from tests.payment.conftest import ADMIN, A, PaymentHarness, auth, example_model
 
 PDF = {**ADMIN, "Accept": "application/pdf"}
 
@@ -149,3 +153,45 @@ def test_a_pdf_flood_does_not_hold_the_threads_json_reads_need(harness: PaymentH
     answers, seconds = _flood(harness, sids, 24, also=read_json)
     assert seconds < 1.0  # not behind the 2.5 s it takes to render the PDFs
     assert {r.status_code for r in answers} <= {200, 503}
+
+
+def render_where(statement: Statement) -> bytes:
+    """A renderer a worker process can import: it answers the process it ran in."""
+    import os
+
+    return f"%PDF-fake pid {os.getpid()}".encode()
+
+
+def test_pdfs_render_in_worker_processes_not_threads() -> None:
+    """A rendering thread would hold the GIL the JSON reads need (docs/benchmarks.md)."""
+    import os
+
+    import anyio
+
+    from tests.payment.test_statement_pdf import plain_statement
+
+    printer = StatementPrinter(render_pdf=render_where)
+    try:
+        body = anyio.run(printer.pdf, plain_statement())
+    finally:
+        printer.close()
+    pid = int(body.decode().rsplit(" ", 1)[1])
+    assert pid != os.getpid()
+    # The real renderer, with every print fact sent to the worker (they pickle).
+    printer = StatementPrinter()
+    moment = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    printed = PrintedStatement.of(
+        plain_statement(),
+        created_at=moment,
+        approved_at=None,
+        organisation_number="556036-0793",
+        distance_km=Decimal("40"),
+        sparsity=SparsityMatrix.model_validate(example_model()["sparsity"]),
+        replaces_version=1,
+        replaces_approved=True,
+    )
+    try:
+        pdf = anyio.run(printer.pdf, printed)
+    finally:
+        printer.close()
+    assert pdf.startswith(b"%PDF-") and b"%%EOF" in pdf[-1024:]

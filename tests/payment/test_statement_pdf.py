@@ -67,10 +67,18 @@ def _sv(amount: str) -> str:
     return f"{int(whole):,}".replace(",", " ") + "," + frac
 
 
+def _on_threads(h: PaymentHarness) -> PaymentHarness:
+    """Render on threads: these tests read what is printed; test_printing checks that the
+    service renders in worker processes (spawning them costs seconds per app)."""
+    assert isinstance(h.client.app, FastAPI)
+    context_of(h.client.app, PaymentContext).printer.in_processes = False
+    return h
+
+
 @pytest.fixture
 def paid(make_harness: Any) -> PaymentHarness:
     """March approved: A and B private with organisation numbers, C the region's own."""
-    h: PaymentHarness = make_harness(payee_units())
+    h: PaymentHarness = _on_threads(make_harness(payee_units()))
     approved_model(h, vat_compensation={"rate": "0.06"})
     approved_run(h)
     return h
@@ -159,7 +167,7 @@ def test_a_calculated_correction_is_preliminary_and_names_the_version_it_correct
 
 
 def test_a_version_after_an_unapproved_one_is_no_correction(make_harness: Any) -> None:
-    h: PaymentHarness = make_harness(payee_units())
+    h: PaymentHarness = _on_threads(make_harness(payee_units()))
     approved_model(h)
     assert h.run("2026-03").status_code == 201  # version 1, never approved
     b_gains_a_listing(h)
@@ -232,7 +240,6 @@ def test_a_changed_sender_renders_anew_and_is_printed(paid: PaymentHarness) -> N
     printer in production, which reads REGION_SENDER_* when made) is never served stale."""
     assert isinstance(paid.client.app, FastAPI)
     printer = context_of(paid.client.app, PaymentContext).printer
-    printer.in_processes = False
     sid = _statement(paid)["statement_id"]
     first = _text(_pdf(paid, sid))
     assert len(printer.cache) == 1 and _text(_pdf(paid, sid)) == first
@@ -247,8 +254,9 @@ def test_a_changed_sender_renders_anew_and_is_printed(paid: PaymentHarness) -> N
     assert len(printer.cache) == 2
 
 
-def test_the_print_key_holds_every_print_fact() -> None:
-    plain = Statement.model_validate(
+def plain_statement() -> Statement:
+    """A statement as the JSON carries it, without lines."""
+    return Statement.model_validate(
         {
             "statement_id": "s1",
             "run_id": "r1",
@@ -265,6 +273,10 @@ def test_the_print_key_holds_every_print_fact() -> None:
             "total_sek": "0.00",
         }
     )
+
+
+def test_the_print_key_holds_every_print_fact() -> None:
+    plain = plain_statement()
     moment = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
     base = PrintedStatement.of(plain, created_at=moment, approved_at=moment)
     keys = {

@@ -145,7 +145,7 @@ class StatementPrinter:
                 retry_after_s=self.retry_after_s,
             )
         try:
-            body = await anyio.to_thread.run_sync(self.render_pdf, statement, limiter=self._threads)
+            body = await anyio.to_thread.run_sync(self._render, statement, limiter=self._threads)
         finally:
             self._slots.release()
         self.cache.put(statement, "pdf", body)
