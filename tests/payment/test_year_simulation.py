@@ -283,3 +283,12 @@ def test_counted_on_and_delta_pct() -> None:
     assert delta_pct(200, 201) == D("0.50")  # half up
     assert str(delta_pct(10**9, 10**9 - 1)) == "0.00"  # never -0.00
     assert delta_pct(0, 5) is None
+
+
+def test_the_answer_reads_in_order(harness: PaymentHarness) -> None:
+    """Names first, then the figures: as the README shows the answer."""
+    harness.put_model()
+    body = _sim(harness, year=2026, patch=CNI_UP).json()
+    assert list(body["units"][0])[:3] == ["hsa_id", "unit_name", "current_sek"]
+    assert list(body["total"]["components"][0])[:2] == ["component", "current_sek"]
+    assert list(body["months"][0])[:2] == ["period", "current_sek"]

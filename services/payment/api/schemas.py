@@ -209,13 +209,15 @@ _PCT = (
 )
 
 
-class SimulationFigure(BaseModel):
-    """One figure over the year: the current amount, the proposed one, and the change."""
-
+class _Figure(BaseModel):
     current_sek: SEK | None  # null: no current model (nothing approved this year or last)
     proposed_sek: SEK
     delta_sek: SEK | None
     delta_pct: DecimalStr | None = Field(description=_PCT)
+
+
+class SimulationFigure(_Figure):
+    """One figure over the year: the current amount, the proposed one, and the change."""
 
     @classmethod
     def of(cls, current_ore: int | None, proposed_ore: int) -> SimulationFigure:
@@ -227,9 +229,11 @@ class SimulationFigure(BaseModel):
         )
 
 
-class SimulationComponent(SimulationFigure):
+class _Component(BaseModel):
     component: str  # a component id, or vat_compensation
 
+
+class SimulationComponent(_Figure, _Component):
     @classmethod
     def of_tally(cls, tally: Tally) -> list[SimulationComponent]:
         out = []
@@ -240,18 +244,24 @@ class SimulationComponent(SimulationFigure):
         return out
 
 
-class YearSimulationTotal(SimulationFigure):
+class _Components(BaseModel):
     components: list[SimulationComponent]
 
+
+class YearSimulationTotal(_Components, _Figure):
     @classmethod
     def of_tally(cls, tally: Tally) -> YearSimulationTotal:
         fig = SimulationFigure.of(tally.current_ore, tally.proposed_ore)
         return cls(**fig.model_dump(), components=SimulationComponent.of_tally(tally))
 
 
-class YearSimulationUnit(YearSimulationTotal):
+class _Unit(BaseModel):
     hsa_id: HsaId
     unit_name: str | None
+
+
+class YearSimulationUnit(_Components, _Figure, _Unit):
+    """A unit's year, in all and per component."""
 
 
 class SimulationCounts(BaseModel):
@@ -278,8 +288,11 @@ class SimulationCounts(BaseModel):
         )
 
 
-class YearSimulationMonth(SimulationFigure):
+class _Month(BaseModel):
     period: PeriodStr
+
+
+class YearSimulationMonth(_Figure, _Month):
     current: SimulationCounts | None  # null: no version in force for the month
     proposed: SimulationCounts | None
 
