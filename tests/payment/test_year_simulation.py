@@ -292,3 +292,22 @@ def test_the_answer_reads_in_order(harness: PaymentHarness) -> None:
     assert list(body["units"][0])[:3] == ["hsa_id", "unit_name", "current_sek"]
     assert list(body["total"]["components"][0])[:2] == ["component", "current_sek"]
     assert list(body["months"][0])[:2] == ["period", "current_sek"]
+
+
+def test_a_patch_onto_a_mid_year_version_keeps_its_effective_from(
+    harness: PaymentHarness,
+) -> None:
+    harness.put_model()
+    harness.put_model(annual_budget_sek="1200000.00", effective_from="2026-07")  # version 2
+    body = _sim(harness, year=2026, patch=CNI_UP).json()
+    assert body["basis"] == {"year": 2026, "version": 2, "rolled_over": False}
+    assert body["proposed_model"]["effective_from"] == "2026-07"
+    months = body["months"]
+    assert [m["current"]["model_version"] for m in months] == [1] * 6 + [2] * 6
+    assert [m["proposed"]["model_version"] for m in months] == [1] * 6 + [None] * 6
+    assert all(m["delta_sek"] == "0.00" for m in months[:6])
+    # the year reaches the annual amounts of the version in force in December on both sides
+    assert body["total"]["current_sek"] == body["total"]["proposed_sek"] == "1200000.00"
+    # "effective_from": null removes it: the proposal governs from January
+    from_january = _sim(harness, year=2026, patch={**CNI_UP, "effective_from": None}).json()
+    assert all(m["proposed"]["model_version"] is None for m in from_january["months"])
