@@ -19,6 +19,7 @@ from services.payment.api import (
     years,
 )
 from services.payment.api.deps import PaymentContext
+from services.payment.api.printing import StatementPrinter
 from services.payment.clients import ListingClient
 from services.payment.db.models import audit_head, audit_log
 from services.payment.poller import ChangePoller
@@ -50,6 +51,7 @@ def create_app(
         db=Database(database_url or settings.database_url(SERVICE)),
         audit=AuditLog(audit_log, audit_head, settings.hash_key),
         listing=ListingClient(client),
+        printer=StatementPrinter(sender=config.sender()),
         closers=[client.close],
     )
     routers = (

@@ -111,7 +111,7 @@ def test_sie_file_parses_back_balanced(make_harness: Callable[..., PaymentHarnes
     assert r.status_code == 200 and "cp437" in r.headers["content-type"]
     _check_sie(r.content, p)
     # the company name's dash is replaced by the documented rule, the rest kept in PC8
-    assert parse(r.content).labels["#FNAMN"] == [["Regionen - Hälsoval"]]
+    assert parse(r.content).labels["#FNAMN"] == [["Region Jämtland Härjedalen"]]
 
 
 def test_correction_sie_books_the_credit_line(

@@ -18,13 +18,13 @@ from services.payment.api.render import _kr, comma
 from services.payment.domain.payouts import PayoutLine
 from services.payment.domain.sie import SieDocument, payout_voucher, write_sie
 from services.payment.service import PayoutDocuments
+from services.payment.settings import region_sender
 from shared.clock import stockholm_text
 from shared.money import format_sek, from_ore
 from shared.schemas.common import Ownership
 
 PROGRAM = ("Hälsoval", "0.1.0")
 # The payer's name in #FNAMN and on the notice until the region's sender is configurable.
-PAYER = "Regionen – Hälsoval"
 KIND_SV = {"payment": "Utbetalning", "correction": "Rättelse", "credit": "Kreditering"}
 HEADER = [
     "Utbetalning",
@@ -117,7 +117,7 @@ def payout_sie(doc: PayoutDocuments, *, generated: dt.date) -> bytes:
             program=PROGRAM[0],
             program_version=PROGRAM[1],
             generated=generated,
-            company=PAYER,
+            company=region_sender().name,
             year_start=dt.date(year, 1, 1),
             year_end=dt.date(year, 12, 31),
             accounts=(
@@ -135,6 +135,7 @@ def payout_sie(doc: PayoutDocuments, *, generated: dt.date) -> bytes:
 
 def notice_html(doc: PayoutDocuments, ln: PayoutLine) -> str:
     p = doc.payout
+    payer = region_sender()
     unit = doc.units.get(ln.hsa_id)
     org = unit.organisation_number if unit and unit.organisation_number else "–"
     bg = unit.bankgiro if unit and unit.bankgiro else "–"
@@ -153,7 +154,8 @@ table {{ border-collapse: collapse; width: 100% }} td, th {{ border-bottom: 1px 
 padding: 4px; text-align: left }} .n {{ text-align: right }}
 .head {{ width: auto; margin-bottom: 6mm }} .head th {{ width: 45mm }}</style></head><body>
 <h1>Utbetalningsavi – Hälsoval</h1>
-<p>Från: {escape(PAYER)}</p>
+<p>Från: {escape(payer.name)}, organisationsnummer {escape(payer.organisation_number)},
+{escape(payer.address)}</p>
 <table class=head>
 <tr><th>Mottagare</th><td>{escape(ln.name or ln.hsa_id)} ({escape(ln.hsa_id)})</td></tr>
 <tr><th>Organisationsnummer</th><td>{escape(org)}</td></tr>
