@@ -490,6 +490,10 @@ class Bench:
             timeout=60,
         )
         r.raise_for_status()
+        # Four eyes on models: finance approves the version the admin wrote.
+        finance = {"Authorization": self.token("finance_approver", "bench:finance")}
+        approve = f"{payment_url}/v1/models/2026/versions/{r.json()['version']}/approve"
+        httpx.post(approve, headers=finance, timeout=60).raise_for_status()
         times = []
         run_id = None
         for period in PERIODS:
@@ -515,7 +519,6 @@ class Bench:
             rerun_unchanged_seconds=unchanged,
             rerun_status=again.status_code,
         )
-        finance = {"Authorization": self.token("finance_approver", "bench:finance")}
         r = httpx.post(f"{payment_url}/v1/runs/{run_id}/approve", headers=finance, timeout=300)
         r.raise_for_status()
         return run_id
