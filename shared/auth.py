@@ -359,3 +359,12 @@ def route_roles(app: FastAPI) -> list[RouteRoles]:
         for method in sorted(methods - {"HEAD", "OPTIONS"}):
             rows.append(RouteRoles(method=method, path=path, roles=roles))
     return sorted(rows, key=lambda r: (r.path, r.method))
+
+
+def refuse_own_approval(principal: Principal, *, author: str, what: str, did: str) -> None:
+    """Four eyes, the one rule for runs, models, settlements and payouts: whoever made a
+    decision's text cannot also approve it, whatever roles they hold (403)."""
+    if principal.sub == author:
+        raise Forbidden(
+            f"four-eyes rule: {what} must be approved by someone other than the person who {did} it"
+        )

@@ -24,8 +24,8 @@ from services.lastresort.domain import calculation as calc
 from services.lastresort.domain import settlement as domain
 from services.lastresort.domain.designation import designation_problem
 from shared.audit import AuditLog
-from shared.auth import Principal
-from shared.errors import BadGateway, Conflict, Forbidden, NotFound, Unprocessable
+from shared.auth import Principal, refuse_own_approval
+from shared.errors import BadGateway, Conflict, NotFound, Unprocessable
 from shared.money import from_ore, to_ore
 from shared.schemas.common import CareType, Ownership
 from shared.schemas.lastresort import AppliesTo, DeficitCappedModel, FixedSumModel
@@ -207,11 +207,7 @@ def approve_model(
             raise Conflict(
                 f"version {version} of the {year} model for {applies_to} is already approved"
             )
-        if found.written_by == principal.sub:
-            raise Forbidden(
-                "four-eyes rule: a model version must be approved by someone other than "
-                "the person who wrote it"
-            )
+        refuse_own_approval(principal, author=found.written_by, what="a model version", did="wrote")
         if body_sha256 is not None and body_sha256 != found.body_sha256:
             raise Conflict(
                 f"version {version} of the {year} model for {applies_to} changed since it was "
@@ -625,11 +621,7 @@ def approve_settlement(
             raise Conflict(
                 f"version {version} of the {year} {care_type.value} settlement is already approved"
             )
-        if found.created_by == principal.sub:
-            raise Forbidden(
-                "four-eyes rule: a settlement must be approved by someone other than "
-                "the person who made it"
-            )
+        refuse_own_approval(principal, author=found.created_by, what="a settlement", did="made")
         latest = repo.latest_settlement(session, year=year, care_type=care_type)
         if latest is not None and latest.version != version:
             raise Conflict(

@@ -34,11 +34,10 @@ from services.payment.domain.model import PaymentModel
 from services.payment.domain.schedule import too_early
 from services.payment.domain.staleness import StaleReason, stale_reasons
 from shared.audit import AuditLog
-from shared.auth import Principal
+from shared.auth import Principal, refuse_own_approval
 from shared.errors import (
     BadGateway,
     Conflict,
-    Forbidden,
     NotFound,
     ServiceUnavailable,
     Unprocessable,
@@ -151,11 +150,9 @@ def approve_model(
             raise NotFound(f"no payment model for {year} version {version}")
         if stored.status == "approved":
             raise Conflict(f"version {version} of the {year} model is already approved")
-        if stored.created_by == principal.sub:
-            raise Forbidden(
-                "four-eyes rule: a model version must be approved by someone other than "
-                "the person who wrote it"
-            )
+        refuse_own_approval(
+            principal, author=stored.created_by, what="a model version", did="wrote"
+        )
         approved = repo.approved_models(session, year, lock=True)
         try:
             year_rules.schedule(_versions([*approved, stored]))
@@ -381,11 +378,7 @@ def approve_run(
             raise NotFound("no such run")
         if run.status is RunStatus.approved:
             raise Conflict("the run is already approved; approved runs are immutable")
-        if run.created_by == principal.sub:
-            raise Forbidden(
-                "four-eyes rule: a run must be approved by someone other than "
-                "the person who created it"
-            )
+        refuse_own_approval(principal, author=run.created_by, what="a run", did="created")
         early = too_early(run.period, run.count_date, today=today, to="approve")
         if early is not None:
             raise Conflict(early)
@@ -1163,11 +1156,7 @@ def approve_payout(
             raise NotFound("no such payout")
         if found.status == payout_repo.APPROVED:
             raise Conflict("the payout is already approved; payouts are immutable")
-        if found.created_by == principal.sub:
-            raise Forbidden(
-                "four-eyes rule: a payout must be approved by someone other than "
-                "the person who created it"
-            )
+        refuse_own_approval(principal, author=found.created_by, what="a payout", did="created")
         now = dt.datetime.now(dt.UTC)
         day = found.payment_date or today
         if not payout_repo.approve_payout(

@@ -399,3 +399,13 @@ def test_a_closed_peer_client_answers_503_not_a_crash() -> None:
     client.close()
     with pytest.raises(ServiceUnavailable, match="shutting down"):
         client.get_json("/v1/units")
+
+
+def test_whoever_made_a_decision_cannot_approve_it() -> None:
+    from shared.auth import Principal, Role, refuse_own_approval
+    from shared.errors import Forbidden
+
+    approver = Principal(sub="bob", roles=frozenset({Role.finance_approver}), hsa_ids=frozenset())
+    refuse_own_approval(approver, author="alice", what="a run", did="created")
+    with pytest.raises(Forbidden, match="four-eyes rule: a run must be approved by someone other"):
+        refuse_own_approval(approver, author="bob", what="a run", did="created")
