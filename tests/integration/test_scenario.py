@@ -152,6 +152,13 @@ def test_four_eyes_approval_and_provider_reads_only_its_own(region: RunningSyste
     with region.client("payment", roles=["finance_approver"], sub="it:finance") as finance:
         _ok(finance.post(f"/v1/runs/{run['run_id']}/approve"))
         everyone = _ok(finance.get("/v1/statements", params={"period": "2026-03"}))["statements"]
+    # Version 1 is paid: a payout (the admin) approved by finance, never by its author.
+    with region.client("payment", roles=["region_admin"], sub="it:admin") as admin:
+        payout = _ok(admin.post("/v1/payouts", json={"period": "2026-03", "care_type": "primary"}))
+    with region.client("payment", roles=["finance_approver"], sub="it:admin") as same:
+        assert same.post(f"/v1/payouts/{payout['payout_id']}/approve").status_code == 403
+    with region.client("payment", roles=["finance_approver"], sub="it:finance") as finance:
+        _ok(finance.post(f"/v1/payouts/{payout['payout_id']}/approve"))
     other = next(s for s in everyone if s["hsa_id"] == REGION_A)
     with region.client("payment", roles=["provider"], hsa_ids=[PRIVATE_P], sub="it:p") as provider:
         own = _ok(provider.get("/v1/statements", params={"period": "2026-03"}))["statements"]
@@ -267,6 +274,43 @@ def test_last_resort_settlement_with_neutrality_over_http(region: RunningSystem)
         seen = _ok(provider.get("/v1/settlements/2026"))
     text = str(seen)
     assert PRIVATE_P in text and REGION_C not in text
+
+
+def test_the_correction_payout_pays_the_difference_with_a_credit_line_and_its_sie_balances(
+    region: RunningSystem,
+) -> None:
+    """2026-03 version 1 was paid; version 2 (person 0 moved from A to P) is approved since.
+    The next payout pays per unit the difference only: P more, A a credit line (it owes it
+    back), never netted; paying it again is refused; the SIE file balances to the öre."""
+    with region.client("payment", roles=["region_admin"], sub="it:admin") as admin:
+        v1 = _ok(admin.get("/v1/statements", params={"period": "2026-03", "version": 1}))
+        v2 = _ok(admin.get("/v1/statements", params={"period": "2026-03", "version": 2}))
+        payout = _ok(admin.post("/v1/payouts", json={"period": "2026-03", "care_type": "primary"}))
+        again = admin.post("/v1/payouts", json={"period": "2026-03", "care_type": "primary"})
+        assert again.status_code == 409, again.text
+    was = {s["hsa_id"]: Decimal(s["total_sek"]) for s in v1["statements"]}
+    now = {s["hsa_id"]: Decimal(s["total_sek"]) for s in v2["statements"]}
+    lines = {ln["hsa_id"]: ln for ln in payout["lines"]}
+    assert (payout["version"], payout["paid_version"]) == (2, 1)
+    assert {h: Decimal(ln["amount_sek"]) for h, ln in lines.items()} == {
+        h: now[h] - was[h] for h in now if now[h] != was[h]
+    }
+    assert lines[PRIVATE_P]["kind"] == "correction" and lines[REGION_A]["kind"] == "credit"
+    assert Decimal(lines[REGION_A]["amount_sek"]) < 0 < Decimal(lines[PRIVATE_P]["amount_sek"])
+    with region.client("payment", roles=["finance_approver"], sub="it:finance") as finance:
+        _ok(finance.post(f"/v1/payouts/{payout['payout_id']}/approve"))
+        sie = finance.get(f"/v1/payouts/{payout['payout_id']}/files/sie")
+    assert sie.status_code == 200, sie.text
+    from tests.payment.sie_reader import parse
+
+    (ver,) = parse(sie.content).vers
+    assert sum(amount for _account, _objects, amount in ver.trans) == 0
+    booked: dict[str, Decimal] = {}
+    for account, objects, amount in ver.trans:
+        if account == "4611":  # the cost account, per unit's cost centre
+            (unit,) = objects.values()
+            booked[unit] = booked.get(unit, Decimal(0)) + amount
+    assert booked == {h: Decimal(ln["amount_sek"]) for h, ln in lines.items()}
 
 
 def test_no_run_or_settlement_before_its_count_date_over_http(region: RunningSystem) -> None:
