@@ -57,6 +57,10 @@ def test_units_parse_and_have_the_rjh_shape(rjh: GeneratedFiles) -> None:
     for u in units:
         assert 61.5 < (u.lat or 0) < 65 and 12 < (u.lon or 0) < 17.5
         assert u.distance_to_hospital_km >= 0 and u.active_to is None
+        # a payee for every unit, valid by its check digits (the contract checks them), the
+        # organisation number the one its HSA-id carries
+        assert u.organisation_number is not None and u.bankgiro is not None
+        assert u.organisation_number.replace("-", "")[:9] == u.hsa_id[2:11]
 
 
 def test_identity_numbers_are_valid_unique_and_sorted(rjh: GeneratedFiles) -> None:

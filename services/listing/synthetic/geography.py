@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import math
 import random
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from services.listing.db.reference import MunicipalityRecord, vendored_municipalities
+from shared.payee import luhn_valid
 
 PROFILES = ("rjh", "stockholm", "national")
 # The REGION_CODE a listing service loading the profile serves (Jämtland, Stockholm, Sweden).
@@ -130,6 +132,7 @@ class UnitSpec:
     active_to: str | None = None
 
     def as_json(self) -> dict[str, object]:
+        organisation_number, bankgiro = _payee(self.hsa_id)
         return {
             "hsa_id": self.hsa_id,
             "name": self.name,
@@ -141,7 +144,23 @@ class UnitSpec:
             "distance_to_hospital_km": self.distance_to_hospital_km,
             "active_from": self.active_from,
             "active_to": self.active_to,
+            "organisation_number": organisation_number,
+            "bankgiro": bankgiro,
         }
+
+
+def _with_check_digit(payload: str) -> str:
+    """The payload with the Luhn check digit that makes it valid (shared.payee checks it)."""
+    return next(payload + d for d in "0123456789" if luhn_valid(payload + d))
+
+
+def _payee(hsa_id: str) -> tuple[str, str]:
+    """A generated payee for a unit: the organisation number its HSA-id carries (SE, then ten
+    digits: the first nine with their check digit), and a bankgiro number made from the id."""
+    digits = hsa_id[2:12]
+    organisation = _with_check_digit(digits[:9])
+    giro = _with_check_digit(f"{zlib.crc32(hsa_id.encode()) % 10**6:06d}")
+    return f"{organisation[:6]}-{organisation[6:]}", f"{giro[:3]}-{giro[3:]}"
 
 
 @dataclass(slots=True)
